@@ -1,0 +1,147 @@
+"""The Bot subclass: start-up, command sync, and the one error path for interactions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.admin import Admin
+from bot.claude import Claude
+from bot.config import Settings
+from bot.errors import NewsroomError
+from bot.scheduling import EditionScheduler
+from storage.worker import AsyncStore
+
+log = logging.getLogger(__name__)
+
+EDITORIAL_EXTENSIONS = (
+    "cogs.admin",
+    "cogs.drafts",
+    "cogs.review",
+    "cogs.publish",
+    "cogs.corrections",
+    "cogs.triage",
+)
+READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive")
+EXTENSIONS = EDITORIAL_EXTENSIONS + READER_EXTENSIONS
+
+GENERIC_ERROR = "Something went wrong on our side and nothing was changed. (ref {ref})"
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Aim discord.py at another Discord-compatible endpoint (a proxy or the test servers)."""
+    discord.http.Route.BASE = settings.discord_api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def user_message(error: BaseException) -> str | None:
+    """The text to show for an error, or None when it is a bug to log, not explain."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        error = error.__cause__ or error
+    if isinstance(error, NewsroomError):
+        return str(error)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or "You are not allowed to do that here."
+    return None
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer the member ephemerally (followup if already answered), log bugs in full."""
+    text = user_message(error)
+    if text is None:
+        ref = uuid.uuid4().hex[:8]
+        command = interaction.command.qualified_name if interaction.command else None
+        log.error("unhandled error in %s (ref %s)", command or interaction.data, ref,
+                  exc_info=error)
+        text = GENERIC_ERROR.format(ref=ref)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not tell the member about an error: %s", exc)
+
+
+class NewsroomTree(app_commands.CommandTree["NewsroomBot"]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError
+                       ) -> None:
+        await report_error(interaction, error)
+
+
+class NewsroomBot(commands.Bot):
+    """Owns the store, the services and the scheduler; cogs reach them through it."""
+
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        options.setdefault("guild_ready_timeout", 1.0)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=NewsroomTree,
+            **options,
+        )
+        self.settings = settings
+        self.store = AsyncStore(settings.db_path)
+        self.admin = Admin(settings, self.store)
+        self.claude = Claude(settings)
+        self.editions = EditionScheduler(self)
+        self.sync_on_start = True
+
+    @property
+    def home_guild(self) -> discord.Object:
+        return discord.Object(self.settings.guild_id or 0)
+
+    async def setup_hook(self) -> None:
+        await self.store.open()
+        await self.admin.load()
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.editions.start()
+        if self.sync_on_start:
+            await self.sync_commands()
+        log.info("newsroom ready to connect (database %s)", self.settings.db_path)
+
+    async def close(self) -> None:
+        self.editions.shutdown()
+        await super().close()
+        await self.claude.close()
+        await self.store.close()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
+        return [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self, *, force: bool = False) -> list[str]:
+        """Sync global and home-guild commands, each only when its schema changed."""
+        synced = []
+        for scope, guild in (("global", None), (f"guild:{self.home_guild.id}", self.home_guild)):
+            payload = json.dumps(self.command_payload(guild), sort_keys=True)
+            digest = hashlib.sha256(f"{self.application_id}:{payload}".encode()).hexdigest()
+            key = f"commands:{scope}"
+            if force or await self.store.meta(key) != digest:
+                await self.tree.sync(guild=guild)
+                await self.store.set_meta(key, digest)
+                synced.append(scope)
+        log.info("application commands synced: %s", ", ".join(synced) or "unchanged")
+        return synced
+
+    async def on_setup_changed(self, changed: dict[str, Any]) -> None:
+        """Apply what /newsroom setup changed to the running services."""
+        if {"editions", "timezone"} & changed.keys():
+            self.editions.reschedule()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

@@ -1,0 +1,125 @@
+"""The `newsroom` command line: run, sync-commands, check, backup.
+
+Every failure a user can cause prints one line on stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.errors import NewsroomError
+from bot.log import setup_logging
+from storage.store import StoreError
+
+log = logging.getLogger(__name__)
+
+
+def _secrets(settings) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.get_secret_value() for s in (settings.discord_token, settings.anthropic_api_key)
+            if s is not None]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import discord
+
+    from bot.app import NewsroomBot, point_discord_at
+    from bot.config import load_settings
+
+    settings = load_settings(args.env_file)
+    settings.require_for_run()
+    setup_logging(settings.log_level, _secrets(settings))
+    point_discord_at(settings)
+    bot = NewsroomBot(settings)
+    assert settings.discord_token is not None
+    try:
+        asyncio.run(_run(bot, settings.discord_token.get_secret_value()))
+    except discord.LoginFailure:
+        raise NewsroomError("Discord refused the token: check DISCORD_TOKEN") from None
+    except KeyboardInterrupt:
+        log.info("stopped")
+    return 0
+
+
+async def _run(bot, token: str) -> None:  # type: ignore[no-untyped-def]
+    async with bot:
+        await bot.start(token)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.app import NewsroomBot, point_discord_at
+    from bot.config import load_settings
+
+    settings = load_settings(args.env_file)
+    settings.require_for_run()
+    setup_logging(settings.log_level, _secrets(settings))
+    point_discord_at(settings)
+
+    async def sync() -> list[str]:
+        bot = NewsroomBot(settings)
+        bot.sync_on_start = False
+        assert settings.discord_token is not None
+        async with bot:
+            await bot.login(settings.discord_token.get_secret_value())
+            return await bot.sync_commands(force=True)
+
+    scopes = asyncio.run(sync())
+    print(f"synced application commands: {', '.join(scopes)}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.checks import CheckContext, check_files
+    from bot.config import load_settings
+
+    settings = load_settings(args.env_file)
+    ctx = CheckContext(ai_drafted=not args.human, min_sources=settings.min_sources,
+                       length=args.length, agency_name=settings.name)
+    return check_files(args.files, out=sys.stdout, err=sys.stderr,
+                       ctx_for_path=lambda _path: ctx)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from storage.store import backup_file
+
+    settings = load_settings(args.env_file)
+    backup_file(settings.db_path, args.path)
+    print(f"backed up {settings.db_path} to {args.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsroom", description=__doc__.splitlines()[0])
+    parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot").set_defaults(func=cmd_run)
+    sub.add_parser("sync-commands", help="register slash commands now").set_defaults(
+        func=cmd_sync)
+    check = sub.add_parser("check", help="run the pre-publish checks on Markdown articles")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--length", choices=["brief", "standard", "long"],
+                       help="also check the word count for this length")
+    check.add_argument("--human", action="store_true",
+                       help="human-written: the minimum-sources rule does not apply")
+    check.set_defaults(func=cmd_check)
+    backup = sub.add_parser("backup", help="consistent copy of the database, safe while running")
+    backup.add_argument("path", metavar="PATH")
+    backup.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (NewsroomError, StoreError) as exc:
+        print(f"newsroom: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

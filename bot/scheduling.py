@@ -1,0 +1,121 @@
+"""Editions on a cron schedule, mirrored from the database into APScheduler.
+
+The database is the source of truth (edition runs, scheduled stories); the scheduler
+only holds in-memory jobs rebuilt from it at start-up and after `/newsroom setup`.
+APScheduler's asyncio executor cancels running jobs on shutdown, so every job is safe
+to cancel and to repeat: publishing is idempotent per story and per delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from storage.records import utcnow
+
+if TYPE_CHECKING:
+    from bot.app import NewsroomBot
+
+log = logging.getLogger(__name__)
+
+EditionHandler = Callable[[datetime], Awaitable[None]]
+
+
+def edition_triggers(editions: tuple[str, ...], timezone: str) -> list[CronTrigger]:
+    return [CronTrigger.from_crontab(expr, timezone=ZoneInfo(timezone)) for expr in editions]
+
+
+def next_fire_times(editions: tuple[str, ...], timezone: str, after: datetime,
+                    count: int = 3) -> list[datetime]:
+    """The next `count` edition times after a moment, across every cron line."""
+    times: set[datetime] = set()
+    for trigger in edition_triggers(editions, timezone):
+        previous = None
+        moment = after
+        for _ in range(count):
+            fire = trigger.get_next_fire_time(previous, moment)
+            if fire is None:
+                break
+            times.add(fire)
+            previous, moment = fire, fire + timedelta(microseconds=1)
+    return sorted(times)[:count]
+
+
+def missed_fire_times(editions: tuple[str, ...], timezone: str, since: datetime,
+                      now: datetime) -> list[datetime]:
+    """Edition times strictly after `since` and not after `now` (the bot was down)."""
+    missed = []
+    for trigger in edition_triggers(editions, timezone):
+        previous = None
+        moment = since + timedelta(microseconds=1)
+        while (fire := trigger.get_next_fire_time(previous, moment)) and fire <= now:
+            missed.append(fire)
+            previous, moment = fire, fire + timedelta(microseconds=1)
+            if len(missed) > 1000:
+                break
+    return sorted(set(missed))
+
+
+class EditionScheduler:
+    """Runs `handler(due_at)` at each edition; jobs are a mirror of the settings."""
+
+    def __init__(self, bot: NewsroomBot) -> None:
+        self.bot = bot
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.handler: EditionHandler | None = None
+        self._timers: dict[str, Callable[[], Awaitable[None]]] = {}
+
+    def start(self) -> None:
+        """Must run inside the loop (setup_hook): AsyncIOScheduler binds to it."""
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self.reschedule()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def reschedule(self) -> None:
+        """Rebuild the edition jobs from the settings in force."""
+        current = self.bot.admin.current
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("edition:"):
+                job.remove()
+        for index, trigger in enumerate(edition_triggers(current.editions, current.timezone)):
+            self.scheduler.add_job(
+                self._fire, trigger, id=f"edition:{index}", coalesce=True,
+                misfire_grace_time=300, max_instances=1, replace_existing=True,
+            )
+
+    async def _fire(self) -> None:
+        due = self._due_now()
+        if self.handler is not None:
+            await self.handler(due)
+
+    def _due_now(self) -> datetime:
+        """The edition time being run: the latest cron time not after now."""
+        current = self.bot.admin.current
+        now = utcnow()
+        candidates = missed_fire_times(current.editions, current.timezone,
+                                       now - timedelta(days=2), now)
+        return candidates[-1] if candidates else now
+
+    def next_editions(self, count: int = 3) -> list[datetime]:
+        current = self.bot.admin.current
+        return next_fire_times(current.editions, current.timezone, utcnow(), count)
+
+    def at(self, job_id: str, when: datetime, func: Callable[[], Awaitable[None]]) -> None:
+        """A one-off job (a story's own time); replaced when scheduled again."""
+        self.scheduler.add_job(func, "date", run_date=when, id=job_id, replace_existing=True,
+                               misfire_grace_time=None, coalesce=True)
+
+    def cancel(self, job_id: str) -> None:
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.remove()

@@ -1,0 +1,138 @@
+"""`/newsroom setup|status|stats`: the home server's administration desk."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.admin import AIStatus, ChannelInfo, SetupRequest, Status, gather_status
+from bot.app import NewsroomBot
+from bot.lifecycle import is_editor
+from cogs._common import actor_of, discord_time, not_yet, say
+
+STATUS_ORDER = ("drafting", "in_review", "changes_requested", "approved", "scheduled",
+                "failed", "published")
+
+
+def channel_info(channel: discord.abc.GuildChannel) -> ChannelInfo:
+    me = channel.guild.me
+    perms = channel.permissions_for(me) if me is not None else discord.Permissions.none()
+    return ChannelInfo(
+        id=channel.id,
+        name=channel.name,
+        is_announcement=channel.type is discord.ChannelType.news,
+        bot_can_send=perms.view_channel and perms.send_messages,
+        bot_can_embed=perms.embed_links,
+    )
+
+
+def status_embed(status: Status, timezone: str) -> discord.Embed:
+    ai = status.ai
+    if not ai.configured:
+        ai_line = "not configured (set ANTHROPIC_API_KEY); `/draft write` still works"
+    else:
+        ai_line = f"{ai.model}: {'reachable' if ai.reachable else 'NOT reachable'} ({ai.detail})"
+    embed = discord.Embed(title="Newsroom status", colour=0x2B8A3E if not status.missing_setup
+                          else 0xE67700)
+    embed.add_field(name="Model", value=ai_line, inline=False)
+    editions = "\n".join(f"{discord_time(t, 'F')} ({discord_time(t, 'R')})"
+                         for t in status.next_editions) or "none scheduled"
+    embed.add_field(name=f"Next editions ({timezone})", value=editions, inline=False)
+    queue = ", ".join(f"{s.replace('_', ' ')} {status.stories.get(s, 0)}" for s in STATUS_ORDER)
+    embed.add_field(name="Stories", value=queue, inline=False)
+    d = status.deliveries
+    embed.add_field(
+        name="Deliveries",
+        value=f"pending {d.get('pending', 0)}, failed {d.get('failed', 0)}, "
+              f"sent {d.get('sent', 0)}; {status.destinations} active destination(s)",
+        inline=False,
+    )
+    embed.add_field(name="Queues", value=f"draft jobs {status.pending_jobs}, "
+                    f"open feedback tickets {status.open_tickets}", inline=False)
+    if status.missing_setup:
+        embed.add_field(name="Setup incomplete",
+                        value="Run `/newsroom setup` with: " + ", ".join(
+                            f"`{m}`" for m in status.missing_setup), inline=False)
+    return embed
+
+
+@app_commands.guild_only()
+class AdminCog(commands.GroupCog, group_name="newsroom",
+               group_description="Newsroom administration"):
+    def __init__(self, bot: NewsroomBot) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Admins (Manage Server) and editors; setup itself needs Manage Server."""
+        if interaction.guild_id != self.bot.settings.guild_id:
+            raise app_commands.CheckFailure("This only works in the newsroom's server.")
+        actor = actor_of(interaction)
+        if actor.is_admin or is_editor(actor, self.bot.admin.current.policy):
+            return True
+        raise app_commands.CheckFailure("Only the newsroom's admins and editors can do that.")
+
+    @app_commands.command(name="setup", description="Configure the newsroom (Manage Server)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        editor_role="Role whose members are editors",
+        editorial_channel="Where drafts, cards and team notices go",
+        announcement_channel="Announcement channel where issues are published and crossposted",
+        feedback_channel="Where reader feedback tickets are posted for triage",
+        timezone="IANA time zone for editions and times, e.g. Europe/Berlin",
+        editions="Edition times in cron syntax, ';'-separated, e.g. 0 8,17 * * *",
+        approvals_required="Distinct editor approvals a story needs (1-10)",
+        self_approval="May the requester or last author approve their own story?",
+    )
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        editor_role: discord.Role | None = None,
+        editorial_channel: discord.TextChannel | None = None,
+        announcement_channel: discord.TextChannel | None = None,
+        feedback_channel: discord.TextChannel | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        editions: app_commands.Range[str, 1, 200] | None = None,
+        approvals_required: app_commands.Range[int, 1, 10] | None = None,
+        self_approval: bool | None = None,
+    ) -> None:
+        request = SetupRequest(
+            editor_role_id=editor_role.id if editor_role else None,
+            editorial_channel=channel_info(editorial_channel) if editorial_channel else None,
+            announce_channel=channel_info(announcement_channel) if announcement_channel
+            else None,
+            feedback_channel=channel_info(feedback_channel) if feedback_channel else None,
+            timezone=timezone,
+            editions=editions,
+            required_approvals=approvals_required,
+            allow_self_approval=self_approval,
+        )
+        current, changed = await self.bot.admin.setup(request, interaction.user.id)
+        await self.bot.on_setup_changed(changed)
+        lines = [f"- `{key}` = {value}" for key, value in changed.items()]
+        missing = current.missing()
+        tail = ("\nStill to set: " + ", ".join(f"`{m}`" for m in missing)) if missing else ""
+        await say(interaction, "Saved:\n" + "\n".join(lines) + tail)
+
+    @app_commands.command(name="status", description="Health: model, editions, queues")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        claude = self.bot.claude
+        if claude.configured:
+            ok, detail = await claude.reachable()
+            ai = AIStatus(True, ok, claude.model, detail)
+        else:
+            ai = AIStatus(False, None, claude.model)
+        status = await gather_status(self.bot.admin, ai, self.bot.editions.next_editions())
+        await say(interaction, embed=status_embed(status, self.bot.admin.current.timezone))
+
+    @app_commands.command(name="stats", description="Figures and a chart for the last days")
+    @app_commands.describe(days="How many days back (default 30)")
+    async def stats(self, interaction: discord.Interaction,
+                    days: app_commands.Range[int, 1, 365] = 30) -> None:
+        raise not_yet("newsroom stats", "operations desk")
+
+
+async def setup(bot: NewsroomBot) -> None:
+    await bot.add_cog(AdminCog(bot), guild=bot.home_guild)

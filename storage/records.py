@@ -1,0 +1,259 @@
+"""Typed records returned by the store; plain data, no behaviour beyond parsing rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Self
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Timestamps are stored as ISO 8601 text in UTC, which sorts correctly as text."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware one")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Record:
+    """Build a dataclass from a row, ignoring columns it does not declare."""
+
+    _json_fields: tuple[str, ...] = ()
+    _time_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        values = {k: v for k, v in row.items() if k in names}
+        for name in cls._json_fields:
+            if isinstance(values.get(name), str):
+                values[name] = json.loads(values[name])
+        for name in cls._time_fields:
+            if isinstance(values.get(name), str):
+                values[name] = parse_iso(values[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Story(Record):
+    id: int
+    status: str
+    origin: str
+    requested_by: int
+    created_at: datetime
+    updated_at: datetime
+    topic: str = ""
+    length: str | None = None
+    notes: str | None = None
+    headline: str = ""
+    last_author_id: int | None = None
+    current_revision: int = 0
+    failure_reason: str | None = None
+    schedule_mode: str | None = None
+    scheduled_for: datetime | None = None
+    published_at: datetime | None = None
+    retracted_at: datetime | None = None
+    retraction_reason: str | None = None
+    check_override: str | None = None
+    card_channel_id: int | None = None
+    card_message_id: int | None = None
+    thread_id: int | None = None
+
+    _time_fields = (
+        "created_at", "updated_at", "scheduled_for", "published_at", "retracted_at",
+    )
+
+    @property
+    def label(self) -> str:
+        """How a story is named in choices and messages: '#12 - headline (status)'."""
+        title = self.headline or self.topic or "untitled"
+        return f"#{self.id} - {title} ({self.status.replace('_', ' ')})"
+
+
+@dataclass(frozen=True)
+class Revision(Record):
+    id: int
+    story_id: int
+    number: int
+    article: dict[str, Any]
+    author_kind: str
+    created_at: datetime
+    author_id: int | None = None
+    reason: str = ""
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+
+    _json_fields = ("article",)
+    _time_fields = ("created_at",)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token usage and cost of one model call, stored with an AI revision."""
+
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class SourceDoc(Record):
+    """A source supplied with a draft request (pasted text, URL or attached file)."""
+
+    kind: str
+    position: int = 0
+    title: str = ""
+    url: str | None = None
+    filename: str | None = None
+    media_type: str | None = None
+    text: str | None = None
+    data: bytes | None = None
+    id: int | None = None
+    story_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DraftJob(Record):
+    id: int
+    story_id: int
+    kind: str
+    state: str
+    requested_by: int
+    created_at: datetime
+    updated_at: datetime
+    instructions: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+
+    _time_fields = ("created_at", "updated_at", "next_attempt_at")
+
+
+@dataclass(frozen=True)
+class Approval(Record):
+    id: int
+    story_id: int
+    revision: int
+    editor_id: int
+    created_at: datetime
+    note: str | None = None
+
+    _time_fields = ("created_at",)
+
+
+@dataclass(frozen=True)
+class AuditEvent(Record):
+    id: int
+    action: str
+    created_at: datetime
+    story_id: int | None = None
+    actor_id: int | None = None
+    revision: int | None = None
+    from_status: str | None = None
+    to_status: str | None = None
+    detail: str | None = None
+
+    _time_fields = ("created_at",)
+
+
+@dataclass(frozen=True)
+class Destination(Record):
+    id: int
+    kind: str
+    guild_id: int
+    channel_id: int
+    created_at: datetime
+    updated_at: datetime
+    added_by: int | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    warned_at: datetime | None = None
+
+    _time_fields = ("created_at", "updated_at", "warned_at")
+
+
+@dataclass(frozen=True)
+class Delivery(Record):
+    id: int
+    story_id: int
+    destination_id: int
+    channel_id: int
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    message_ids: list[int] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    crosspost: str | None = None
+    sent_at: datetime | None = None
+
+    _json_fields = ("message_ids",)
+    _time_fields = ("created_at", "updated_at", "next_attempt_at", "sent_at")
+
+
+@dataclass(frozen=True)
+class Correction(Record):
+    id: int
+    story_id: int
+    kind: str
+    text: str
+    revision: int
+    editor_id: int
+    created_at: datetime
+    ticket_id: int | None = None
+    notify: bool = False
+
+    _time_fields = ("created_at",)
+
+
+@dataclass(frozen=True)
+class Ticket(Record):
+    id: int
+    user_id: int
+    kind: str
+    text: str
+    status: str
+    created_at: datetime
+    story_id: int | None = None
+    guild_id: int | None = None
+    channel_id: int | None = None
+    quote: str | None = None
+    reply: str | None = None
+    resolved_by: int | None = None
+    resolved_at: datetime | None = None
+    reader_notified: str | None = None
+    triage_channel_id: int | None = None
+    triage_message_id: int | None = None
+    correction_id: int | None = None
+
+    _time_fields = ("created_at", "resolved_at")
+
+
+@dataclass(frozen=True)
+class ArchiveHit(Record):
+    story_id: int
+    headline: str
+    dek: str
+    status: str
+    published_at: datetime
+    rank: float = 0.0
+
+    _time_fields = ("published_at",)

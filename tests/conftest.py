@@ -1,0 +1,30 @@
+"""Shared fixtures: a clean environment for every test, and a fresh store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTING_PREFIXES = ("NEWSROOM_", "DISCORD_", "ANTHROPIC_")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No setting leaks in from the machine, and no `.env` is read from the repo."""
+    for key in list(os.environ):
+        if key.startswith(SETTING_PREFIXES):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "newsroom.db")
+    yield s
+    s.close()
