@@ -16,6 +16,8 @@ from discord.ext import commands
 from bot.admin import Admin
 from bot.claude import Claude
 from bot.config import Settings
+from bot.desk import StoryDesk
+from bot.drafting import Drafter
 from bot.errors import NewsroomError
 from bot.scheduling import EditionScheduler
 from storage.worker import AsyncStore
@@ -98,8 +100,10 @@ class NewsroomBot(commands.Bot):
         self.store = AsyncStore(settings.db_path)
         self.admin = Admin(settings, self.store)
         self.claude = Claude(settings)
+        self.desk = StoryDesk(self.store, self.admin)
+        self.drafter = Drafter(self.store, self.claude, self.admin, settings)
         self.editions = EditionScheduler(self)
-        self.sync_on_start = True
+        self.serving = True  # False for one-off CLI logins (sync-commands)
 
     @property
     def home_guild(self) -> discord.Object:
@@ -110,13 +114,15 @@ class NewsroomBot(commands.Bot):
         await self.admin.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.editions.start()
-        if self.sync_on_start:
+        if self.serving:
+            self.editions.start()
             await self.sync_commands()
+            await self.drafter.resume_all()
         log.info("newsroom ready to connect (database %s)", self.settings.db_path)
 
     async def close(self) -> None:
         self.editions.shutdown()
+        await self.drafter.stop()
         await super().close()
         await self.claude.close()
         await self.store.close()

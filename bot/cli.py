@@ -60,7 +60,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     async def sync() -> list[str]:
         bot = NewsroomBot(settings)
-        bot.sync_on_start = False
+        bot.serving = False
         assert settings.discord_token is not None
         async with bot:
             await bot.login(settings.discord_token.get_secret_value())

@@ -28,3 +28,22 @@ def store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "newsroom.db")
     yield s
     s.close()
+
+
+@pytest.fixture
+async def fake_anthropic():
+    from tests.fakes.fake_anthropic import FakeAnthropic
+
+    fake = FakeAnthropic()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def make_settings(tmp_path: Path, **overrides):
+    """Settings for a test: a temp database, and whatever the test overrides."""
+    from bot.config import load_settings
+
+    values = {"NEWSROOM_DB": str(tmp_path / "newsroom.db"), "NEWSROOM_GUILD_ID": "1"}
+    values.update({k: str(v) for k, v in overrides.items()})
+    return load_settings(None, **values)

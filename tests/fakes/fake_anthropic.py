@@ -26,7 +26,8 @@ GET /v1/models, GET /v1/models/{model_id}.
 Behaviours for `script()` / `set_default()` (one is consumed per valid
 POST /v1/messages; auth and validation errors do not consume one):
     `DefaultArticle()`, `Overloaded(retry_after_ms=10.0)`,
-    `RateLimited(retry_after=1.0, retry_after_ms=None)`, `ServerError(status=500)`,
+    `RateLimited(retry_after=1.0, retry_after_ms=None)`,
+    `ServerError(status=500, retry_after_ms=None)`,
     `MidStreamError(after_deltas=3)`, `Hang(seconds=None, then=None,
     mid_stream=False)`, `Refusal(partial_text="")`, `MaxTokens(fraction=0.5)`,
     `Article(markdown, citations=True)`, `Custom(fn)`.
@@ -121,6 +122,7 @@ class ServerError:
     status: int = 500
     error_type: str = "api_error"
     message: str = "Internal server error"
+    retry_after_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -503,7 +505,8 @@ def _validate_messages(messages: Any) -> int:
             raise _invalid(f"messages.{i}.role: Input should be 'user', 'assistant' or 'system'")
         content = message.get("content")
         if isinstance(content, str):
-            if not content.strip() and i < len(messages) - 1:
+            prefill = message["role"] == "assistant" and i == len(messages) - 1
+            if not content.strip() and not prefill:
                 raise _invalid("messages: text content blocks must be non-empty")
         elif isinstance(content, list):
             for j, block in enumerate(content):
@@ -807,39 +810,47 @@ class PromptCache:
 
 @dataclass(frozen=True)
 class Usage:
-    """Token accounting of one reply, rendered in the three places the API reports it."""
+    """Token accounting of one reply, rendered in the three places the API reports it.
+
+    `tool_result_tokens` (fetched pages) enter the context during the turn, so,
+    as with the real API, they are missing from message_start and counted in the
+    cumulative message_delta / final usage.
+    """
 
     input_tokens: int
     cache: CacheUsage
     output_tokens: int
     web_fetch_requests: int = 0
+    tool_result_tokens: int = 0
+
+    def _common(self, *, at_start: bool) -> JSON:
+        return {
+            "input_tokens": self.input_tokens + (0 if at_start else self.tool_result_tokens),
+            "cache_creation_input_tokens": self.cache.created,
+            "cache_read_input_tokens": self.cache.read,
+        }
 
     def _server_tool_use(self) -> JSON:
         return {"web_search_requests": 0, "web_fetch_requests": self.web_fetch_requests}
 
-    def message(self, *, output_tokens: int | None = None) -> JSON:
+    def message(self, *, at_start: bool = False) -> JSON:
+        """Usage of a whole Message (non-streaming), or of message_start (`at_start`)."""
         usage: JSON = {
-            "input_tokens": self.input_tokens,
-            "cache_creation_input_tokens": self.cache.created,
-            "cache_read_input_tokens": self.cache.read,
+            **self._common(at_start=at_start),
             "cache_creation": {
                 "ephemeral_5m_input_tokens": self.cache.created_5m,
                 "ephemeral_1h_input_tokens": self.cache.created_1h,
             },
-            "output_tokens": self.output_tokens if output_tokens is None else output_tokens,
+            "output_tokens": 1 if at_start else self.output_tokens,
             "service_tier": "standard",
         }
-        if self.web_fetch_requests:
+        if self.web_fetch_requests and not at_start:
             usage["server_tool_use"] = self._server_tool_use()
         return usage
 
     def delta(self) -> JSON:
-        usage: JSON = {
-            "input_tokens": self.input_tokens,
-            "cache_creation_input_tokens": self.cache.created,
-            "cache_read_input_tokens": self.cache.read,
-            "output_tokens": self.output_tokens,
-        }
+        """Cumulative usage of the final message_delta event."""
+        usage: JSON = {**self._common(at_start=False), "output_tokens": self.output_tokens}
         if self.web_fetch_requests:
             usage["server_tool_use"] = self._server_tool_use()
         return usage
@@ -1196,10 +1207,10 @@ def _dek(topic: str, docs: Sequence[SourceDoc]) -> str:
             f"New questions surround {topic}. "
             "No source documents were supplied, so this draft keeps to the assignment."
         )
-    plural = "source" if len(docs) == 1 else "sources"
+    sources = "one source has" if len(docs) == 1 else f"{len(docs)} sources have"
     return (
         f"New reporting sheds light on {topic}. "
-        f"This draft brings together what {len(docs)} {plural} have established so far."
+        f"This draft brings together what {sources} established so far."
     )
 
 
@@ -1478,7 +1489,7 @@ def message_events(message: JSON, usage: Usage, chunk_size: int) -> Iterator[tup
         "stop_reason": None,
         "stop_sequence": None,
         "stop_details": None,
-        "usage": usage.message(output_tokens=1),
+        "usage": usage.message(at_start=True),
     }
     yield "message_start", {"type": "message_start", "message": start_message}
     pinged = False
@@ -1514,7 +1525,7 @@ def error_body(error_type: str, message: str, request_id: str | None) -> JSON:
 
 
 def model_info(model_id: str) -> JSON:
-    """A ModelInfo object; display name derived from the id ("claude-sonnet-5-5" -> "Claude Sonnet 5.5")."""
+    """A ModelInfo; display name from the id ("claude-sonnet-5-5" gives "Claude Sonnet 5.5")."""
     parts = [p for p in model_id.split("-") if not (p.isdigit() and len(p) == 8)]
     words = [p.capitalize() for p in parts if not p.isdigit()]
     version = ".".join(p for p in parts if p.isdigit())
@@ -1530,6 +1541,9 @@ def model_info(model_id: str) -> JSON:
 
 
 # --------------------------------------------------------------------------- the server
+
+_RECORD = web.RequestKey("record", RecordedRequest)
+_REQUEST_ID = web.RequestKey("request_id", str)
 
 
 class FakeAnthropic:
@@ -1669,8 +1683,8 @@ class FakeAnthropic:
     ) -> web.StreamResponse:
         """Record the request, then turn ApiError / unknown routes into API-shaped errors."""
         record = await self._record(request)
-        request["record"] = record
-        request["request_id"] = _random_id("req_011C", 20)
+        request[_RECORD] = record
+        request[_REQUEST_ID] = _random_id("req_011C", 20)
         try:
             response: web.StreamResponse = await handler(request)
         except ApiError as exc:
@@ -1704,7 +1718,7 @@ class FakeAnthropic:
 
     def _error_response(self, request: web.Request, error: ApiError) -> web.Response:
         self.stats.errors += 1
-        request_id = request.get("request_id")
+        request_id = request.get(_REQUEST_ID)
         log.info("fake Anthropic -> %s %s", error.status, error.error_type)
         return web.json_response(
             error_body(error.error_type, error.message, request_id),
@@ -1715,7 +1729,7 @@ class FakeAnthropic:
     @staticmethod
     def _base_headers(request: web.Request) -> dict[str, str]:
         return {
-            "request-id": str(request.get("request_id", "")),
+            "request-id": request.get(_REQUEST_ID, ""),
             "anthropic-organization-id": ORGANIZATION_ID,
         }
 
@@ -1733,7 +1747,7 @@ class FakeAnthropic:
             raise _invalid("anthropic-version: header is required")
 
     def _json_body(self, request: web.Request) -> Any:
-        body = request["record"].body
+        body = request[_RECORD].body
         if not isinstance(body, dict):
             raise _invalid(
                 "There was an error parsing the body of your request: expected a JSON object"
@@ -1845,7 +1859,10 @@ class FakeAnthropic:
                 headers["retry-after-ms"] = _format_seconds(behaviour.retry_after_ms)
             raise ApiError(429, "rate_limit_error", behaviour.message, headers)
         if isinstance(behaviour, ServerError):
-            raise ApiError(behaviour.status, behaviour.error_type, behaviour.message)
+            headers = {}
+            if behaviour.retry_after_ms is not None:
+                headers["retry-after-ms"] = _format_seconds(behaviour.retry_after_ms)
+            raise ApiError(behaviour.status, behaviour.error_type, behaviour.message, headers)
         if isinstance(behaviour, MidStreamError) and not streaming:
             raise ApiError(529, behaviour.error_type, behaviour.message)
 
@@ -1884,8 +1901,14 @@ class FakeAnthropic:
         if reply.stop_reason == "max_tokens":
             output = body["max_tokens"]
         fetches = sum(1 for b in reply.content if b.get("type") == "server_tool_use")
-        usage = Usage(total - cache_usage.read - cache_usage.created, cache_usage, output, fetches)
-        return reply, usage
+        fetched = sum(
+            _estimate_tokens(_block_text(b["content"]["content"]))
+            for b in reply.content
+            if b.get("type") == "web_fetch_tool_result"
+            and b.get("content", {}).get("type") == "web_fetch_result"
+        )
+        uncached = total - cache_usage.read - cache_usage.created
+        return reply, Usage(uncached, cache_usage, output, fetches, fetched)
 
     async def _respond(
         self, request: web.Request, body: JSON, reply: Reply, behaviour: Behaviour
@@ -1920,7 +1943,7 @@ class FakeAnthropic:
         )
         await response.prepare(request)
         self.stats.streams_started += 1
-        record: RecordedRequest = request["record"]
+        record = request[_RECORD]
         try:
             await self._write_events(response, record, message, usage, behaviour)
             await response.write_eof()

@@ -274,7 +274,9 @@ class World:
             try:
                 return self.channels[channel]
             except KeyError:
-                raise KeyError(f"unknown channel {channel!r}; known: {sorted(self.channels)}") from None
+                raise KeyError(
+                    f"unknown channel {channel!r}; known: {sorted(self.channels)}"
+                ) from None
         cid = int(channel)
         if cid not in self.all_channels:
             raise KeyError(f"unknown channel id {cid}")
@@ -351,7 +353,12 @@ class World:
         if not perms & Perm.VIEW_CHANNEL:
             return 0
         if not perms & Perm.SEND_MESSAGES:
-            perms &= ~(Perm.MENTION_EVERYONE | Perm.SEND_TTS_MESSAGES | Perm.ATTACH_FILES | Perm.EMBED_LINKS)
+            perms &= ~(
+                Perm.MENTION_EVERYONE
+                | Perm.SEND_TTS_MESSAGES
+                | Perm.ATTACH_FILES
+                | Perm.EMBED_LINKS
+            )
         return int(perms)
 
     def has_permission(self, channel_id: int, user_id: int, perm: int) -> bool:
@@ -365,7 +372,11 @@ class World:
             "id": str(role.id),
             "name": role.name,
             "color": role.color,
-            "colors": {"primary_color": role.color, "secondary_color": None, "tertiary_color": None},
+            "colors": {
+                "primary_color": role.color,
+                "secondary_color": None,
+                "tertiary_color": None,
+            },
             "hoist": role.hoist,
             "icon": None,
             "unicode_emoji": None,
@@ -405,7 +416,9 @@ class World:
             payload["permissions"] = str(self.channel_permissions(channel_id, user_id))
         return payload
 
-    def channel_payload(self, channel: ChannelState, *, for_user: int | None = None) -> dict[str, Any]:
+    def channel_payload(
+        self, channel: ChannelState, *, for_user: int | None = None
+    ) -> dict[str, Any]:
         """Discord channel object (guild channel, thread or DM).
 
         ``for_user`` adds the ``permissions`` field Discord includes in
@@ -417,7 +430,9 @@ class World:
                 "type": DM,
                 "last_message_id": _opt_str(channel.last_message_id),
                 "flags": 0,
-                "recipients": [self.user_payload(channel.recipient_id)] if channel.recipient_id else [],
+                "recipients": [self.user_payload(channel.recipient_id)]
+                if channel.recipient_id
+                else [],
             }
         elif channel.is_thread:
             payload = self._thread_payload(channel)
@@ -484,7 +499,9 @@ class World:
             "verification_level": 1,
             "default_message_notifications": 1,
             "explicit_content_filter": 2,
-            "roles": [self.role_payload(r) for r in sorted(guild.roles.values(), key=lambda r: r.position)],
+            "roles": [
+                self.role_payload(r) for r in sorted(guild.roles.values(), key=lambda r: r.position)
+            ],
             "emojis": [],
             "stickers": [],
             "features": list(guild.features),
@@ -528,7 +545,9 @@ class World:
         return payload
 
     # ---------------------------------------------------------------- mutation
-    def add_text_channel(self, guild_id: int, name: str, *, channel_type: int = GUILD_TEXT) -> ChannelState:
+    def add_text_channel(
+        self, guild_id: int, name: str, *, channel_type: int = GUILD_TEXT
+    ) -> ChannelState:
         """Create a guild text/announcement channel at the end of the guild."""
         guild = self.guilds[guild_id]
         channel = ChannelState(
@@ -575,16 +594,24 @@ class World:
         for channel in self.all_channels.values():
             if channel.guild_id is None and channel.recipient_id == user_id:
                 return channel
-        channel = ChannelState(id=self.snowflakes.next(), type=DM, name=None, guild_id=None, recipient_id=user_id)
+        channel = ChannelState(
+            id=self.snowflakes.next(), type=DM, name=None, guild_id=None, recipient_id=user_id
+        )
         self.all_channels[channel.id] = channel
         return channel
 
-    def set_member_overwrite(self, channel_id: int, user_id: int, *, allow: int = 0, deny: int = 0) -> None:
+    def set_member_overwrite(
+        self, channel_id: int, user_id: int, *, allow: int = 0, deny: int = 0
+    ) -> None:
         """Replace (or with allow=deny=0 remove) a member permission overwrite."""
         channel = self.all_channels[channel_id]
-        channel.overwrites = [o for o in channel.overwrites if not (o["type"] == 1 and int(o["id"]) == user_id)]
+        channel.overwrites = [
+            o for o in channel.overwrites if not (o["type"] == 1 and int(o["id"]) == user_id)
+        ]
         if allow or deny:
-            channel.overwrites.append({"id": str(user_id), "type": 1, "allow": str(allow), "deny": str(deny)})
+            channel.overwrites.append(
+                {"id": str(user_id), "type": 1, "allow": str(allow), "deny": str(deny)}
+            )
 
     def _register_channel(self, guild: GuildState, channel: ChannelState) -> None:
         self.all_channels[channel.id] = channel
@@ -649,7 +676,9 @@ def build_world() -> World:
     home_id, other_id = next_id(), next_id()
     joined = iso(_FIXED_BASE_MS / 1000)
 
-    admin_role = RoleState(next_id(), home_id, "Admins", int(Perm.ADMINISTRATOR | Perm.MANAGE_GUILD), 3, hoist=True)
+    admin_role = RoleState(
+        next_id(), home_id, "Admins", int(Perm.ADMINISTRATOR | Perm.MANAGE_GUILD), 3, hoist=True
+    )
     editor_role = RoleState(next_id(), home_id, "Editors", 0, 1, mentionable=False, color=0x3498DB)
     bot_home_role = RoleState(
         next_id(), home_id, "Newsroom", int(BOT_ROLE_PERMISSIONS), 2, managed=True, bot_id=bot_id
@@ -678,7 +707,12 @@ def build_world() -> World:
         home.members[user_ids[name]] = MemberState(user_ids[name], roles, joined)
 
     mod_role = RoleState(
-        next_id(), other_id, "Moderators", int(Perm.MANAGE_CHANNELS | Perm.MANAGE_GUILD), 2, hoist=True
+        next_id(),
+        other_id,
+        "Moderators",
+        int(Perm.MANAGE_CHANNELS | Perm.MANAGE_GUILD),
+        2,
+        hoist=True,
     )
     bot_other_role = RoleState(
         next_id(), other_id, "Newsroom", int(BOT_ROLE_PERMISSIONS), 1, managed=True, bot_id=bot_id
@@ -695,7 +729,12 @@ def build_world() -> World:
         members={},
         channel_ids=[],
     )
-    for name, roles in (("owner2", []), ("admin2", [mod_role.id]), ("reader2", []), ("newsroom", [bot_other_role.id])):
+    for name, roles in (
+        ("owner2", []),
+        ("admin2", [mod_role.id]),
+        ("reader2", []),
+        ("newsroom", [bot_other_role.id]),
+    ):
         other.members[user_ids[name]] = MemberState(user_ids[name], roles, joined)
 
     world = World(
@@ -725,14 +764,23 @@ def build_world() -> World:
         ("general", GUILD_TEXT),
         ("announcements", GUILD_ANNOUNCEMENT),
     ):
-        world._register_channel(home, ChannelState(next_id(), ctype, name, home_id, position=len(home.channel_ids)))
-    world._register_channel(other, ChannelState(next_id(), GUILD_TEXT, "news", other_id, position=0))
+        world._register_channel(
+            home, ChannelState(next_id(), ctype, name, home_id, position=len(home.channel_ids))
+        )
+    world._register_channel(
+        other, ChannelState(next_id(), GUILD_TEXT, "news", other_id, position=0)
+    )
 
     # Announcement channels are usually read-only for @everyone; the bot's role may post.
     announcements = world.all_channels[world.channels["announcements"]]
     announcements.overwrites = [
         {"id": str(home_id), "type": 0, "allow": "0", "deny": str(int(Perm.SEND_MESSAGES))},
-        {"id": str(bot_home_role.id), "type": 0, "allow": str(int(Perm.SEND_MESSAGES)), "deny": "0"},
+        {
+            "id": str(bot_home_role.id),
+            "type": 0,
+            "allow": str(int(Perm.SEND_MESSAGES)),
+            "deny": "0",
+        },
     ]
     return world
 

@@ -1,0 +1,226 @@
+"""The story desk: what happens when an editor writes, edits, approves, sends back or
+spikes a story. Each public method is the whole of one action: look the story up,
+ask the lifecycle whether this member may do this now, run the checks where they
+matter, and write the change with its audit row in one transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass, field
+
+from bot.admin import Admin
+from bot.article import Article, disclosure_text
+from bot.checks import CheckContext, Finding, blocking, run_checks
+from bot.errors import InvalidInput, NotFound, Refused
+from bot.lifecycle import Action, Actor, State, StoryFacts, Transition, decide, require_editor
+from bot.text import clean_text
+from storage.records import Approval, AuditEvent, Revision, Story
+from storage.store import Conflict
+from storage.worker import AsyncStore
+
+log = logging.getLogger(__name__)
+
+CHANGED_MEANWHILE = "Story #{id} changed while you were acting on it; nothing was done. Try again."
+
+
+@dataclass
+class ApprovalResult:
+    story: Story
+    transition: Transition
+    findings: list[Finding] = field(default_factory=list)
+    override: str | None = None
+
+    @property
+    def summary(self) -> str:
+        t = self.transition
+        if t.complete:
+            return f"Approved: #{self.story.id} is ready to schedule ({t.approvals} of " \
+                   f"{t.required} approvals)."
+        return f"Approval recorded: {t.approvals} of {t.required} approvals; " \
+               f"{t.required - t.approvals} more needed."
+
+
+@dataclass
+class StoryView:
+    """Everything `/draft show` displays."""
+
+    story: Story
+    revision: Revision
+    article: Article
+    approvals: list[Approval]
+    history: list[AuditEvent]
+    revisions: list[Revision]
+
+
+async def story_facts(store: AsyncStore, story: Story) -> StoryFacts:
+    approvals = await store.approvals(story.id, story.current_revision)
+    return StoryFacts(
+        status=State(story.status),
+        requested_by=story.requested_by,
+        last_author_id=story.last_author_id,
+        revision=story.current_revision,
+        approvers=frozenset(a.editor_id for a in approvals),
+    )
+
+
+class StoryDesk:
+    def __init__(self, store: AsyncStore, admin: Admin) -> None:
+        self.store = store
+        self.admin = admin
+
+    @property
+    def policy(self):  # type: ignore[no-untyped-def]
+        return self.admin.current.policy
+
+    async def get(self, story_id: int) -> Story:
+        story = await self.store.find_story(story_id)
+        if story is None:
+            raise NotFound(f"There is no story #{story_id}.")
+        return story
+
+    async def decide(self, story_id: int, action: Action, actor: Actor
+                     ) -> tuple[Story, Transition]:
+        story = await self.get(story_id)
+        return story, decide(action, await story_facts(self.store, story), actor, self.policy)
+
+    def context(self, story: Story) -> CheckContext:
+        return CheckContext(ai_drafted=story.origin == "ai",
+                            min_sources=self.admin.current.min_sources,
+                            length=story.length if story.origin == "ai" else None,
+                            agency_name=self.admin.current.name)
+
+    async def article(self, story: Story, number: int | None = None) -> tuple[Revision, Article]:
+        if not story.current_revision:
+            raise Refused(f"Story #{story.id} has no text yet (it is {story.status}).")
+        try:
+            revision = await self.store.revision(story.id, number)
+        except KeyError:
+            raise NotFound(f"Story #{story.id} has no revision {number} "
+                           f"(it has 1 to {story.current_revision}).") from None
+        return revision, Article.from_dict(revision.article)
+
+    async def checks(self, story_id: int, actor: Actor) -> tuple[Story, list[Finding]]:
+        require_editor(actor, self.policy)
+        story = await self.get(story_id)
+        _, article = await self.article(story)
+        return story, run_checks(article, self.context(story))
+
+    # ---- writing -------------------------------------------------------------------
+
+    def finish(self, article: Article) -> Article:
+        """A human draft gets the agency's disclosure like an AI one."""
+        return article.replace(disclosure=disclosure_text(self.admin.current.name))
+
+    async def write(self, actor: Actor, article: Article) -> Story:
+        decide(Action.WRITE, None, actor, self.policy)
+        article = self.finish(article)
+        return await self.store.create_story(
+            origin="human", status=State.IN_REVIEW, requested_by=actor.user_id,
+            topic=article.headline, article=article.to_dict(), reason="human draft",
+            action="write",
+        )
+
+    async def edit(self, story_id: int, actor: Actor, article: Article,
+                   reason: str = "edited") -> Revision:
+        story, transition = await self.decide(story_id, Action.EDIT, actor)
+        _, current = await self.article(story)
+        article = self.finish(article)
+        if article == current:
+            raise InvalidInput("Nothing changed: the text is the same as revision "
+                               f"{story.current_revision}. No new revision was made.")
+        try:
+            return await self.store.add_revision(
+                story_id, expected=story.status, to=transition.to_state,
+                article=article.to_dict(), author_id=actor.user_id, author_kind="human",
+                reason=reason, action="edit")
+        except Conflict:
+            raise Refused(CHANGED_MEANWHILE.format(id=story_id)) from None
+
+    # ---- review --------------------------------------------------------------------
+
+    async def approve(self, story_id: int, actor: Actor, note: str | None = None,
+                      override: str | None = None) -> ApprovalResult:
+        story, transition = await self.decide(story_id, Action.APPROVE, actor)
+        _, article = await self.article(story)
+        findings = run_checks(article, self.context(story))
+        failing = blocking(findings)
+        if override is not None:
+            override = clean_text(override, "override", 500)
+        if failing and not override:
+            names = ", ".join(f.check for f in failing)
+            raise Refused(
+                f"Approval blocked: {len(failing)} required check(s) fail ({names}). "
+                "Fix the draft, or approve with `override:` and a written reason.\n"
+                + "\n".join(f"- {f.message}" for f in failing[:6]))
+        note = clean_text(note, "note", 500) if note else None
+        try:
+            story = await self.store.approve(
+                story_id, revision=story.current_revision, editor_id=actor.user_id, note=note,
+                to=transition.to_state, override=override if failing else None)
+        except Conflict:
+            raise Refused(CHANGED_MEANWHILE.format(id=story_id)) from None
+        return ApprovalResult(story, transition, findings, override if failing else None)
+
+    async def request_changes(self, story_id: int, actor: Actor, reason: str) -> Story:
+        reason = clean_text(reason, "reason", 1000)
+        story, transition = await self.decide(story_id, Action.REQUEST_CHANGES, actor)
+        return await self._move(story, transition, actor, "request_changes", reason)
+
+    async def spike(self, story_id: int, actor: Actor, reason: str) -> Story:
+        reason = clean_text(reason, "reason", 500)
+        story, transition = await self.decide(story_id, Action.SPIKE, actor)
+        return await self._move(story, transition, actor, "spike", reason)
+
+    async def _move(self, story: Story, transition: Transition, actor: Actor, action: str,
+                    detail: str | None) -> Story:
+        try:
+            return await self.store.transition(
+                story.id, expected=story.status, to=transition.to_state, action=action,
+                actor_id=actor.user_id, detail=detail)
+        except Conflict:
+            raise Refused(CHANGED_MEANWHILE.format(id=story.id)) from None
+
+    # ---- reading -------------------------------------------------------------------
+
+    async def show(self, story_id: int, actor: Actor, number: int | None = None) -> StoryView:
+        require_editor(actor, self.policy)
+        story = await self.get(story_id)
+        revision, article = await self.article(story, number)
+
+        def read(s):  # type: ignore[no-untyped-def]
+            return (s.approvals(story_id, revision.number), s.history(story_id),
+                    s.revisions(story_id))
+
+        approvals, history, revisions = await self.store.run(read)
+        return StoryView(story, revision, article, approvals, history, revisions)
+
+    async def diff(self, story_id: int, actor: Actor, old: int | None, new: int | None) -> str:
+        require_editor(actor, self.policy)
+        story = await self.get(story_id)
+        new = new or story.current_revision
+        old = old or max(new - 1, 1)
+        if old == new:
+            raise InvalidInput(f"Pick two different revisions (story #{story_id} has "
+                               f"{story.current_revision}).")
+        (_, a), (_, b) = await self.article(story, old), await self.article(story, new)
+        lines = difflib.unified_diff(
+            _wrap(a.to_markdown()), _wrap(b.to_markdown()),
+            fromfile=f"#{story_id} revision {old}", tofile=f"#{story_id} revision {new}",
+            lineterm="", n=1)
+        return "\n".join(lines) or "The two revisions have the same text."
+
+    async def list(self, actor: Actor, status: str | None = None) -> list[Story]:
+        require_editor(actor, self.policy)
+        return await self.store.list_stories([status] if status else None, limit=25)
+
+
+def _wrap(markdown: str, width: int = 100) -> list[str]:
+    """Diff by sentence-ish lines so a one-word change does not mark a whole paragraph."""
+    import textwrap
+
+    out: list[str] = []
+    for line in markdown.splitlines():
+        out.extend(textwrap.wrap(line, width) or [""])
+    return out

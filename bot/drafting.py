@@ -1,0 +1,463 @@
+"""Drafting with Claude: requests become jobs in the database, jobs become revisions.
+
+A draft request is stored (story + sources + job) before any API call, so a crash or
+restart loses nothing: `resume_all()` picks up every pending job. Each attempt streams
+from the API under a timeout of ours (the SDK no longer caps `retry-after`); the SDK's
+own retries absorb short outages, and beyond them the job backs off and tries again
+until `NEWSROOM_DRAFT_MAX_ATTEMPTS`, after which the story goes to `failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import anthropic
+import httpx2
+
+from bot.admin import Admin
+from bot.article import Article, ArticleFormatError, Source, count_words, disclosure_text
+from bot.claude import Claude
+from bot.config import Settings
+from bot.desk import story_facts
+from bot.errors import InvalidInput, NotFound
+from bot.lifecycle import Action, Actor, StoryFacts, decide
+from bot.prompts import SYSTEM_PROMPT, length_words, revision_text, task_text
+from bot.sources import attachment_source, check_text_sources, parse_sources
+from bot.text import clean_optional, clean_text
+from storage.records import DraftJob, Revision, SourceDoc, Story, Usage, utcnow
+from storage.worker import AsyncStore
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = {"brief": 4000, "standard": 8000, "long": 12000}
+PROGRESS_EVERY = 1.5
+# USD per million tokens (input, output); cache writes cost 1.25x input, reads 0.1x.
+PRICES = {"haiku": (1.0, 5.0), "sonnet": (3.0, 15.0), "opus": (5.0, 25.0)}
+TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
+MAX_TOPIC = 300
+MAX_NOTES = 1000
+MAX_INSTRUCTIONS = 1000
+
+
+class Transient(Exception):
+    """Worth another attempt later (outage, overload, timeout)."""
+
+
+class Permanent(Exception):
+    """Another attempt would fail the same way (refusal, over-length, bad request)."""
+
+
+class ProgressSink(Protocol):
+    """Where a running job reports; the drafts cog edits the editor's message with it."""
+
+    async def progress(self, words: int, target: tuple[int, int], preview: str) -> None: ...
+    async def waiting(self, attempt: int, limit: int, delay: float, reason: str) -> None: ...
+    async def finished(self, outcome: DraftOutcome) -> None: ...
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    """An attached file as the cog hands it over: checked before it is downloaded."""
+
+    filename: str
+    content_type: str | None
+    size: int
+    read: Callable[[], Awaitable[bytes]]
+
+
+@dataclass
+class DraftOutcome:
+    story: Story
+    revision: Revision | None = None
+    reason: str | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.revision is not None
+
+
+@dataclass
+class _Plan:
+    """One API request, and how its document blocks map back to source numbers."""
+
+    kwargs: dict[str, Any]
+    doc_numbers: list[int] = field(default_factory=list)
+    url_numbers: dict[str, int] = field(default_factory=dict)
+
+
+def cost_usd(model: str, usage: Usage) -> float:
+    family = next((f for f in PRICES if f in model), "sonnet")
+    price_in, price_out = PRICES[family]
+    total = (usage.input_tokens * price_in + usage.output_tokens * price_out
+             + usage.cache_creation_tokens * price_in * 1.25
+             + usage.cache_read_tokens * price_in * 0.1)
+    return round(total / 1_000_000, 6)
+
+
+def source_line(number: int, doc: SourceDoc) -> str:
+    if doc.kind == "url":
+        return f"[{number}] {doc.url} (a web page: fetch it with the web_fetch tool)"
+    kind = {"pdf": "PDF document", "file": "attached file", "text": "pasted text"}[doc.kind]
+    return f"[{number}] {doc.title} ({kind}, given above as document 'Source {number}')"
+
+
+def document_block(number: int, doc: SourceDoc) -> dict[str, Any]:
+    if doc.kind == "pdf":
+        source: dict[str, Any] = {"type": "base64", "media_type": "application/pdf",
+                                  "data": base64.b64encode(doc.data or b"").decode()}
+    else:
+        source = {"type": "text", "media_type": "text/plain", "data": doc.text or ""}
+    return {"type": "document", "source": source, "title": f"Source {number}: {doc.title}"[:500],
+            "citations": {"enabled": True}}
+
+
+def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJob,
+                 current: Article | None, revision: int) -> _Plan:
+    """Documents first (cited), then the editor's request; the system prompt is cached."""
+    plan = _Plan(kwargs={})
+    content: list[dict[str, Any]] = []
+    lines = []
+    for number, doc in enumerate(sources, start=1):
+        lines.append(source_line(number, doc))
+        if doc.kind == "url":
+            plan.url_numbers[doc.url or ""] = number
+        else:
+            content.append(document_block(number, doc))
+            plan.doc_numbers.append(number)
+    if job.kind == "revise" and current is not None:
+        text = revision_text(current_markdown=current.to_markdown(), revision=revision,
+                             instructions=job.instructions or "", source_lines=lines)
+    else:
+        text = task_text(topic=story.topic, length=story.length, notes=story.notes,
+                         source_lines=lines)
+    content.append({"type": "text", "text": text})
+    plan.kwargs = {
+        "model": model,
+        "max_tokens": MAX_TOKENS.get(story.length or "standard", 8000),
+        "system": [{"type": "text", "text": SYSTEM_PROMPT,
+                    "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": content}],
+    }
+    if plan.url_numbers:
+        domains = sorted({urlsplit(u).hostname or "" for u in plan.url_numbers} - {""})
+        plan.kwargs["tools"] = [{"type": "web_fetch_20250910", "name": "web_fetch",
+                                 "max_uses": len(plan.url_numbers) + 2,
+                                 "allowed_domains": domains, "citations": {"enabled": True}}]
+    return plan
+
+
+def _cited_numbers(block: Any, plan: _Plan) -> list[int]:
+    numbers = []
+    for citation in getattr(block, "citations", None) or []:
+        index = getattr(citation, "document_index", None)
+        url = getattr(citation, "url", None)
+        if isinstance(index, int) and 0 <= index < len(plan.doc_numbers):
+            numbers.append(plan.doc_numbers[index])
+        elif url and url in plan.url_numbers:
+            numbers.append(plan.url_numbers[url])
+    return list(dict.fromkeys(numbers))
+
+
+def _with_markers(text: str, numbers: list[int]) -> str:
+    """Append API citations as [n] markers unless the model already wrote them."""
+    missing = [n for n in numbers if f"[{n}]" not in text]
+    if not missing:
+        return text
+    stripped = text.rstrip()
+    return stripped + "".join(f"[{n}]" for n in missing) + text[len(stripped):]
+
+
+def assemble_text(message: Any, plan: _Plan) -> str:
+    parts = []
+    for block in message.content:
+        if getattr(block, "type", None) == "text":
+            parts.append(_with_markers(block.text, _cited_numbers(block, plan)))
+    return "".join(parts)
+
+
+def fetched_titles(message: Any) -> dict[str, str]:
+    """Page titles the web fetch tool found, to name URL sources properly."""
+    titles = {}
+    for block in message.content:
+        if getattr(block, "type", None) != "web_fetch_tool_result":
+            continue
+        result = getattr(block, "content", None)
+        doc = getattr(result, "content", None)
+        url = getattr(result, "url", None)
+        title = getattr(doc, "title", None)
+        if url and title:
+            titles[url] = title
+    return titles
+
+
+def source_list(sources: list[SourceDoc], titles: dict[str, str]) -> tuple[Source, ...]:
+    """The article's Sources section, numbered exactly as the editor supplied them."""
+    out = []
+    for doc in sources:
+        if doc.kind == "url":
+            url = doc.url or ""
+            out.append(Source(title=titles.get(url, url), publisher=urlsplit(url).hostname or "",
+                              url=url))
+        elif doc.kind in {"file", "pdf"}:
+            out.append(Source(title=doc.title, publisher="Document supplied to the newsroom"))
+        else:
+            out.append(Source(title=doc.title, publisher="Text supplied to the newsroom"))
+    return tuple(out)
+
+
+def usage_of(message: Any, model: str) -> Usage:
+    u = message.usage
+    usage = Usage(
+        model=getattr(message, "model", None) or model,
+        input_tokens=u.input_tokens or 0,
+        output_tokens=u.output_tokens or 0,
+        cache_creation_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
+        cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
+    )
+    return Usage(**{**usage.__dict__, "cost_usd": cost_usd(model, usage)})
+
+
+def classify(exc: BaseException) -> Exception:
+    """Sort an API failure into try-again-later or give-up, with a message for editors."""
+    if isinstance(exc, TimeoutError):
+        return Transient("Claude did not finish in time")
+    if isinstance(exc, httpx2.TransportError):
+        return Transient("the connection to the Claude API broke off")
+    if isinstance(exc, anthropic.APIStatusError):
+        if exc.status_code < 400:  # an SSE `error` event in the middle of a stream
+            return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
+        if exc.status_code in TRANSIENT_STATUS:
+            kind = "overloaded" if exc.status_code == 529 else f"HTTP {exc.status_code}"
+            return Transient(f"the Claude API is unavailable ({kind})")
+        return Permanent(f"the Claude API refused the request (HTTP {exc.status_code}): "
+                         f"{_api_message(exc)}")
+    if isinstance(exc, anthropic.APIConnectionError):
+        return Transient("cannot reach the Claude API")
+    if isinstance(exc, anthropic.APIError):
+        return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
+    return Permanent(f"unexpected error: {type(exc).__name__}")
+
+
+def _api_message(exc: anthropic.APIError) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])[:200]
+    return str(getattr(exc, "message", "") or type(exc).__name__)[:200]
+
+
+class Drafter:
+    """Creates draft jobs and runs them; one asyncio task per running job."""
+
+    def __init__(self, store: AsyncStore, claude: Claude, admin: Admin,
+                 settings: Settings) -> None:
+        self.store = store
+        self.claude = claude
+        self.admin = admin
+        self.settings = settings
+        self.backoff_base = 5.0
+        self.default_sink: Callable[[int], ProgressSink] | None = None
+        self.tasks: dict[int, asyncio.Task[DraftOutcome]] = {}
+
+    # ---- creating jobs -------------------------------------------------------------
+
+    async def request(self, actor: Actor, *, topic: str, sources_text: str | None,
+                      attachment: AttachmentIn | None, length: str | None,
+                      notes: str | None) -> Story:
+        """Validate everything, then store story + sources + job in one transaction."""
+        self.claude.client  # noqa: B018 - raises NotAvailable without an API key
+        decide(Action.REQUEST, None, actor, self.admin.current.policy)
+        topic = clean_text(topic, "topic", MAX_TOPIC, multiline=False)
+        notes = clean_optional(notes, "notes", MAX_NOTES)
+        docs = parse_sources(sources_text)
+        check_text_sources(docs)
+        if attachment is not None:
+            attachment_source(attachment.filename, attachment.content_type, attachment.size)
+            data = await attachment.read()
+            docs.append(attachment_source(attachment.filename, attachment.content_type,
+                                          len(data), data))
+        if not docs:
+            raise InvalidInput("Give at least one source (`sources` or `file`): drafts are "
+                               "written from sources only.")
+        return await self.store.create_story(
+            origin="ai", status="drafting", requested_by=actor.user_id, topic=topic,
+            length=length, notes=notes, sources=docs, job_kind="request",
+        )
+
+    async def revise(self, story_id: int, actor: Actor, instructions: str) -> DraftJob:
+        self.claude.client  # noqa: B018
+        instructions = clean_text(instructions, "instructions", MAX_INSTRUCTIONS)
+        story = await self._story(story_id)
+        decide(Action.REVISE, await self.facts(story), actor, self.admin.current.policy)
+        return await self.store.start_job(story_id, kind="revise", expected=story.status,
+                                          actor_id=actor.user_id, instructions=instructions,
+                                          action="revise")
+
+    async def retry(self, story_id: int, actor: Actor) -> DraftJob:
+        self.claude.client  # noqa: B018
+        story = await self._story(story_id)
+        decide(Action.RETRY, await self.facts(story), actor, self.admin.current.policy)
+        previous = await self.store.job_for_story(story_id)
+        kind = previous.kind if previous else "request"
+        return await self.store.start_job(
+            story_id, kind=kind, expected="failed", actor_id=actor.user_id,
+            instructions=previous.instructions if previous else None, action="retry")
+
+    async def _story(self, story_id: int) -> Story:
+        story = await self.store.find_story(story_id)
+        if story is None:
+            raise NotFound(f"There is no story #{story_id}.")
+        return story
+
+    async def facts(self, story: Story) -> StoryFacts:
+        return await story_facts(self.store, story)
+
+    # ---- running jobs --------------------------------------------------------------
+
+    def start(self, story_id: int, sink: ProgressSink | None = None
+              ) -> asyncio.Task[DraftOutcome]:
+        """Run the story's pending job in the background (once per story)."""
+        running = self.tasks.get(story_id)
+        if running is not None and not running.done():
+            return running
+        task = asyncio.create_task(self._run_story(story_id, sink), name=f"draft-{story_id}")
+        self.tasks[story_id] = task
+        task.add_done_callback(lambda t: self._forget(story_id, t))
+        return task
+
+    def _forget(self, story_id: int, task: asyncio.Task[DraftOutcome]) -> None:
+        if self.tasks.get(story_id) is task:
+            del self.tasks[story_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("draft job for story %s crashed", story_id, exc_info=task.exception())
+
+    async def resume_all(self) -> int:
+        """At start-up: every job left pending by a crash or restart runs again."""
+        jobs = await self.store.pending_jobs()
+        for job in jobs:
+            sink = self.default_sink(job.story_id) if self.default_sink else None
+            self.start(job.story_id, sink)
+        if jobs:
+            log.info("resumed %d unfinished draft job(s)", len(jobs))
+        return len(jobs)
+
+    async def stop(self) -> None:
+        """Cancel running jobs; they stay pending in the database and resume next start."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run_story(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
+        sink = sink or (self.default_sink(story_id) if self.default_sink else None)
+        outcome = await self._run(story_id, sink)
+        if sink is not None:
+            await sink.finished(outcome)
+        return outcome
+
+    async def _run(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
+        limit = self.settings.draft_max_attempts
+        while True:
+            job = next((j for j in await self.store.pending_jobs() if j.story_id == story_id),
+                       None)
+            if job is None:
+                return DraftOutcome(await self.store.story(story_id), reason="no pending job")
+            await self._wait_turn(job, limit, sink)
+            try:
+                article, usage = await self._attempt(job, sink)
+            except Transient as exc:
+                if job.attempts + 1 >= limit:
+                    return await self._fail(job, f"{exc}; gave up after {limit} attempts")
+                delay = min(self.backoff_base * 2 ** job.attempts, 300.0)
+                log.warning("draft of story %s: %s; retry in %.0f s", story_id, exc, delay)
+                await self.store.job_attempt(job.id, error=str(exc),
+                                             next_attempt_at=utcnow() + timedelta(seconds=delay))
+                continue
+            except Permanent as exc:
+                return await self._fail(job, str(exc))
+            reason = "AI draft" if job.kind == "request" else f"AI revision: {job.instructions}"
+            revision = await self.store.finish_job(job.id, article=article.to_dict(),
+                                                   usage=usage, reason=reason)
+            story = await self.store.story(story_id)
+            log.info("story %s drafted: revision %s, %s output tokens", story_id,
+                     revision.number, usage.output_tokens)
+            return DraftOutcome(story, revision, attempts=job.attempts + 1)
+
+    async def _wait_turn(self, job: DraftJob, limit: int, sink: ProgressSink | None) -> None:
+        if job.next_attempt_at is None:
+            return
+        delay = (job.next_attempt_at - utcnow()).total_seconds()
+        if delay > 0:
+            if sink is not None:
+                await _quietly(sink.waiting(job.attempts + 1, limit, delay, job.last_error or ""))
+            await asyncio.sleep(delay)
+
+    async def _fail(self, job: DraftJob, reason: str) -> DraftOutcome:
+        log.warning("draft of story %s failed: %s", job.story_id, reason)
+        story = await self.store.fail_job(job.id, reason=reason)
+        return DraftOutcome(story, reason=reason, attempts=job.attempts + 1)
+
+    async def _attempt(self, job: DraftJob, sink: ProgressSink | None) -> tuple[Article, Usage]:
+        story = await self.store.story(job.story_id)
+        sources = await self.store.sources(job.story_id)
+        current, number = None, story.current_revision
+        if job.kind == "revise" and number:
+            current = Article.from_dict((await self.store.revision(job.story_id)).article)
+        plan = plan_request(self.claude.model, story, sources, job, current, number)
+        try:
+            async with asyncio.timeout(self.settings.draft_timeout):
+                message = await self._stream(plan, story, sink)
+        except (Transient, Permanent):
+            raise
+        except (TimeoutError, anthropic.APIError, httpx2.TransportError) as exc:
+            raise classify(exc) from exc
+        return self._compose(message, plan, sources), usage_of(message, self.claude.model)
+
+    async def _stream(self, plan: _Plan, story: Story, sink: ProgressSink | None) -> Any:
+        target = length_words(story.length)
+        last = 0.0
+        text = ""
+        async with self.claude.client.messages.stream(**plan.kwargs) as stream:
+            async for event in stream:
+                if getattr(event, "type", None) != "text":
+                    continue
+                text += event.text
+                if sink is not None and time.monotonic() - last >= PROGRESS_EVERY:
+                    last = time.monotonic()
+                    await _quietly(sink.progress(count_words(text), target, text))
+            message = await stream.get_final_message()
+        if message.stop_reason == "refusal":
+            raise Permanent("Claude declined to write this draft (refusal); nothing was stored")
+        if message.stop_reason == "max_tokens":
+            raise Permanent("the draft ran past the output limit before it was finished; "
+                            "nothing was stored (ask for a shorter length)")
+        return message
+
+    def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Article:
+        text = assemble_text(message, plan)
+        try:
+            article = Article.from_markdown(text)
+        except ArticleFormatError as exc:
+            raise Transient(f"the answer was not an article ({exc})") from exc
+        return article.replace(sources=source_list(sources, fetched_titles(message)),
+                               disclosure=disclosure_text(self.admin.current.name))
+
+
+async def _quietly(awaitable: Awaitable[None]) -> None:
+    """Progress is a courtesy: a failed edit (expired token) must not fail the draft."""
+    try:
+        await awaitable
+    except Exception as exc:
+        log.debug("progress update failed: %s", exc)
+
+

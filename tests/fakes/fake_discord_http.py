@@ -1,0 +1,448 @@
+"""HTTP plumbing of the fake Discord: errors, routing, rate limits, stats, fault injection.
+
+Kept separate from the endpoint handlers so that the behaviour every request shares
+(the exact JSON content type discord.py insists on, the ``Via`` header without which
+discord.py treats a 429 as a Cloudflare ban, rate limit headers) lives in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+logger = logging.getLogger(__name__)
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+"""discord.py compares the content type with ``==``, so no ``; charset=utf-8``."""
+
+RATE_LIMITED_MESSAGE = "You are being rate limited."
+
+
+class ApiError(Exception):
+    """A Discord API error response: HTTP status + JSON ``{code, message[, errors]}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code} {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Discord sends for this error."""
+        body: dict[str, Any] = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+# Frequently used Discord errors, named after Discord's JSON error codes.
+def unknown_channel() -> ApiError:
+    """10003."""
+    return ApiError(404, 10003, "Unknown Channel")
+
+
+def unknown_message() -> ApiError:
+    """10008."""
+    return ApiError(404, 10008, "Unknown Message")
+
+
+def unknown_webhook() -> ApiError:
+    """10015."""
+    return ApiError(404, 10015, "Unknown Webhook")
+
+
+def unknown_interaction() -> ApiError:
+    """10062: also what Discord answers to a callback after the 3 s deadline."""
+    return ApiError(404, 10062, "Unknown interaction")
+
+
+def missing_access() -> ApiError:
+    """50001: the bot cannot see the channel."""
+    return ApiError(403, 50001, "Missing Access")
+
+
+def missing_permissions() -> ApiError:
+    """50013: the bot can see the channel but lacks a permission."""
+    return ApiError(403, 50013, "Missing Permissions")
+
+
+def invalid_webhook_token() -> ApiError:
+    """50027: unknown or expired interaction token."""
+    return ApiError(401, 50027, "Invalid Webhook Token")
+
+
+class FormErrors:
+    """Collects field validation failures into Discord's nested 50035 error shape."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[tuple[str | int, ...], str, str]] = []
+
+    def add(self, path: tuple[str | int, ...], code: str, message: str) -> None:
+        """Record one failure at a JSON path such as ``("embeds", 0, "title")``."""
+        self._items.append((path, code, message))
+
+    def max_length(self, path: tuple[str | int, ...], limit: int) -> None:
+        """Record a BASE_TYPE_MAX_LENGTH failure."""
+        self.add(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def raise_if_any(self) -> None:
+        """Raise the 400 Invalid Form Body error when something was recorded."""
+        if not self._items:
+            return
+        tree: dict[str, Any] = {}
+        for path, code, message in self._items:
+            node = tree
+            for part in path:
+                node = node.setdefault(str(part), {})
+            node.setdefault("_errors", []).append({"code": code, "message": message})
+        raise ApiError(400, 50035, "Invalid Form Body", errors=tree)
+
+
+@dataclass
+class UploadedFile:
+    """One ``files[n]`` part of a multipart request."""
+
+    index: int
+    filename: str
+    data: bytes
+    content_type: str
+
+
+@dataclass
+class ApiRequest:
+    """What a handler gets: route parameters, parsed JSON body and uploaded files."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: MultiMapping[str]
+    body: Any
+    files: list[UploadedFile]
+    route_key: str
+
+    def flag(self, name: str) -> bool:
+        """Discord-style boolean query parameter (``true``/``1``)."""
+        return self.query.get(name, "").lower() in ("1", "true")
+
+
+@dataclass
+class ApiResponse:
+    """A handler result; ``body=None`` with status 204 means no content."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[ApiRequest], Awaitable[ApiResponse | Any]]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One REST route: ``auth`` (needs ``Bot`` token) and ``global_limit`` (counts
+    toward the global limit; interaction/webhook-token and CDN routes do not)."""
+
+    method: str
+    template: str
+    handler: Handler
+    auth: bool
+    global_limit: bool
+    regex: re.Pattern[str]
+
+    @property
+    def key(self) -> str:
+        """``"POST /channels/{channel_id}/messages"``: used for stats and limits."""
+        return f"{self.method} {self.template}"
+
+
+class Router:
+    """Matches (method, path) to a RouteSpec; templates use ``{name}`` segments."""
+
+    def __init__(self) -> None:
+        self._routes: list[RouteSpec] = []
+
+    def add(
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        global_limit: bool = True,
+    ) -> None:
+        """Register a route; literal routes must be added before overlapping templates."""
+        pattern = re.sub(
+            r"\{(\w+)\}",
+            r"(?P<\1>[^/]+)",
+            re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
+        )
+        regex = re.compile(f"^{pattern}/?$")
+        self._routes.append(RouteSpec(method, template, handler, auth, global_limit, regex))
+
+    def resolve(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None | bool:
+        """The matching route and params; ``False`` when only the method is wrong."""
+        path_matched = False
+        for spec in self._routes:
+            match = spec.regex.match(path)
+            if match is None:
+                continue
+            if spec.method == method:
+                return spec, match.groupdict()
+            path_matched = True
+        return False if path_matched else None
+
+
+# ----------------------------------------------------------------- rate limits
+DEFAULT_ROUTE_LIMITS: dict[str, tuple[int, float]] = {
+    "POST /channels/{channel_id}/messages": (5, 5.0),
+    "PATCH /channels/{channel_id}/messages/{message_id}": (5, 5.0),
+    "DELETE /channels/{channel_id}/messages/{message_id}": (5, 1.0),
+    "POST /channels/{channel_id}/messages/{message_id}/crosspost": (5, 5.0),
+    "POST /channels/{channel_id}/messages/{message_id}/threads": (5, 5.0),
+    "POST /channels/{channel_id}/threads": (5, 5.0),
+    "POST /users/@me/channels": (5, 5.0),
+    "PUT /applications/{application_id}/commands": (2, 5.0),
+    "PUT /applications/{application_id}/guilds/{guild_id}/commands": (2, 5.0),
+    "POST /webhooks/{webhook_id}/{webhook_token}": (5, 2.0),
+}
+"""Per-route (limit, window seconds), close to what Discord advertises."""
+
+DEFAULT_LIMIT: tuple[int, float] = (50, 1.0)
+"""Routes not listed above: generous, so ordinary reads never throttle tests."""
+
+MAJOR_PARAMS = ("channel_id", "guild_id", "webhook_id", "webhook_token")
+
+
+@dataclass
+class _Bucket:
+    remaining: int
+    reset_at: float
+
+
+@dataclass
+class RateDecision:
+    """Outcome of a rate limit check: headers to send, or a 429 retry delay."""
+
+    headers: dict[str, str]
+    retry_after: float | None = None
+
+
+def _ceil_ms(seconds: float) -> float:
+    return math.ceil(max(seconds, 0.001) * 1000) / 1000
+
+
+class RateLimiter:
+    """Per-route buckets, the global per-bot limit and "shared" hidden limits.
+
+    Buckets are fixed windows that start with the first request, like Discord's.
+    Limits are read live from ``route_limits`` so tests can change them at runtime.
+    """
+
+    def __init__(self) -> None:
+        self.route_limits: dict[str, tuple[int, float]] = dict(DEFAULT_ROUTE_LIMITS)
+        self.default_limit: tuple[int, float] = DEFAULT_LIMIT
+        self.global_limit: int = 50
+        self.global_window: float = 1.0
+        self._buckets: dict[str, _Bucket] = {}
+        self._global_window_end = 0.0
+        self._global_count = 0
+
+    def reset(self) -> None:
+        """Forget every bucket (e.g. between test phases)."""
+        self._buckets.clear()
+        self._global_count = 0
+        self._global_window_end = 0.0
+
+    def check_global(self) -> float | None:
+        """Count one request toward the global limit; the retry delay if over it."""
+        now = time.monotonic()
+        if now >= self._global_window_end:
+            self._global_window_end = now + self.global_window
+            self._global_count = 0
+        if self._global_count >= self.global_limit:
+            return _ceil_ms(self._global_window_end - now)
+        self._global_count += 1
+        return None
+
+    def take(self, spec: RouteSpec, params: dict[str, str]) -> RateDecision:
+        """Consume one token of the route bucket (per major parameters)."""
+        limit, window = self.route_limits.get(spec.key, self.default_limit)
+        bucket_hash = hashlib.md5(spec.key.encode()).hexdigest()
+        major = "+".join(params[p] for p in MAJOR_PARAMS if p in params)
+        bucket = self._consume(f"{bucket_hash}:{major}", limit, window)
+        reset_after = _ceil_ms(bucket.reset_at - time.monotonic())
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(bucket.remaining, 0)),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket_hash,
+        }
+        if bucket.remaining < 0:
+            bucket.remaining = 0
+            return RateDecision(headers, retry_after=reset_after)
+        return RateDecision(headers)
+
+    def take_shared(self, key: str, limit: int, window: float) -> float | None:
+        """Consume from a hidden limit (e.g. crossposts/hour); the retry delay if over."""
+        bucket = self._consume(f"shared:{key}", limit, window)
+        if bucket.remaining < 0:
+            bucket.remaining = 0
+            return _ceil_ms(bucket.reset_at - time.monotonic())
+        return None
+
+    def _consume(self, key: str, limit: int, window: float) -> _Bucket:
+        now = time.monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None or now >= bucket.reset_at:
+            bucket = self._buckets[key] = _Bucket(remaining=limit, reset_at=now + window)
+        bucket.remaining -= 1
+        return bucket
+
+
+def too_many_requests(
+    retry_after: float, *, scope: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A Discord 429: JSON body with ``retry_after``/``global`` and the ``Via`` header."""
+    is_global = scope == "global"
+    out = dict(headers or {})
+    out.update(
+        {
+            "Retry-After": str(math.ceil(retry_after)),
+            "X-RateLimit-Scope": scope,
+            "Via": "1.1 google",
+        }
+    )
+    if is_global:
+        out["X-RateLimit-Global"] = "true"
+    body = {
+        "message": RATE_LIMITED_MESSAGE,
+        "retry_after": retry_after,
+        "global": is_global,
+        "code": 0,
+    }
+    return json_response(body, status=429, headers=out)
+
+
+def json_response(
+    body: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Serialize ``body`` with exactly ``Content-Type: application/json``."""
+    out = dict(headers or {})
+    if status == 204 or body is None:
+        return web.Response(status=204 if body is None else status, headers=out)
+    out.update(JSON_HEADERS)
+    return web.Response(body=json.dumps(body).encode(), status=status, headers=out)
+
+
+# ---------------------------------------------------------------- observation
+@dataclass
+class Stats:
+    """Counters tests assert on: 429s by kind and requests per route key."""
+
+    global_429s: int = 0
+    route_429s: int = 0
+    shared_429s: int = 0
+    injected_failures: int = 0
+    requests: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total_429s(self) -> int:
+        """All rate limited answers (global, route and shared)."""
+        return self.global_429s + self.route_429s + self.shared_429s
+
+
+@dataclass
+class InjectedFailure:
+    """A canned response for the next ``times`` matching requests."""
+
+    method: str
+    path_regex: re.Pattern[str]
+    status: int
+    times: int
+    json: Any
+    headers: dict[str, str]
+
+    def matches(self, method: str, path: str) -> bool:
+        """``method`` may be ``*``; the regex is searched in the path after /api/v10."""
+        return (self.method in ("*", method)) and self.path_regex.search(path) is not None
+
+    def response(self) -> web.Response:
+        """The canned response (429s get Discord's rate limit headers and body)."""
+        if self.status == 429:
+            retry = float((self.json or {}).get("retry_after", 0.1))
+            resp = too_many_requests(retry, scope="user", headers=self.headers)
+            if self.json is not None:
+                resp.body = json.dumps(self.json).encode()
+            return resp
+        body = (
+            self.json
+            if self.json is not None
+            else {"message": f"{self.status}: injected failure", "code": 0}
+        )
+        return json_response(body, status=self.status, headers=self.headers)
+
+
+async def read_request_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+    """Parse a JSON or multipart (``payload_json`` + ``files[n]``) request body."""
+    content_type = request.content_type
+    if content_type.startswith("multipart/"):
+        return await _read_multipart(request)
+    raw = await request.read()
+    if not raw:
+        return None, []
+    try:
+        return json.loads(raw), []
+    except ValueError:
+        raise ApiError(400, 50109, "The request body contains invalid JSON.") from None
+
+
+async def _read_multipart(request: web.Request) -> tuple[Any, list[UploadedFile]]:
+    body: Any = None
+    files: list[UploadedFile] = []
+    reader = await request.multipart()
+    async for part in reader:
+        name = part.name or ""
+        data = await part.read(decode=False)
+        if name == "payload_json":
+            body = json.loads(data)
+            continue
+        match = re.fullmatch(r"files\[(\d+)\]|file(\d*)", name)
+        if match is None:
+            logger.debug("ignoring multipart field %r", name)
+            continue
+        index = int(match.group(1) or match.group(2) or len(files))
+        ctype = part.headers.get("Content-Type", "application/octet-stream")
+        files.append(UploadedFile(index, part.filename or f"file{index}", bytes(data), ctype))
+    return body, files
+
+
+async def sleep_latency(seconds: float) -> None:
+    """Simulated network latency (no-op when zero)."""
+    if seconds > 0:
+        await asyncio.sleep(seconds)
