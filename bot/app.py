@@ -19,6 +19,8 @@ from bot.config import Settings
 from bot.desk import StoryDesk
 from bot.drafting import Drafter
 from bot.errors import NewsroomError
+from bot.publishing import Publisher
+from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
 from storage.worker import AsyncStore
 
@@ -88,6 +90,9 @@ class NewsroomBot(commands.Bot):
         intents = discord.Intents.none()
         intents.guilds = True
         options.setdefault("guild_ready_timeout", 1.0)
+        # A crosspost over its hourly budget answers 429 with a retry of up to an hour:
+        # raise instead of sleeping, so the publisher can queue it.
+        options.setdefault("max_ratelimit_timeout", 30.0)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -103,6 +108,9 @@ class NewsroomBot(commands.Bot):
         self.desk = StoryDesk(self.store, self.admin)
         self.drafter = Drafter(self.store, self.claude, self.admin, settings)
         self.editions = EditionScheduler(self)
+        self.publisher = Publisher(self)
+        self.editions.handler = self.publisher.run_edition
+        self.readers = ReaderDesk(self)
         self.serving = True  # False for one-off CLI logins (sync-commands)
 
     @property
@@ -118,11 +126,15 @@ class NewsroomBot(commands.Bot):
             self.editions.start()
             await self.sync_commands()
             await self.drafter.resume_all()
+            await self.publisher.sync_announcement()
+            await self.publisher.catch_up()
+            self.publisher.start()
         log.info("newsroom ready to connect (database %s)", self.settings.db_path)
 
     async def close(self) -> None:
         self.editions.shutdown()
         await self.drafter.stop()
+        await self.publisher.stop()
         await super().close()
         await self.claude.close()
         await self.store.close()
@@ -148,6 +160,8 @@ class NewsroomBot(commands.Bot):
         """Apply what /newsroom setup changed to the running services."""
         if {"editions", "timezone"} & changed.keys():
             self.editions.reschedule()
+        if "announce_channel_id" in changed:
+            await self.publisher.sync_announcement()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))

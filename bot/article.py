@@ -212,9 +212,10 @@ class Article:
     def to_markdown(self) -> str:
         """The Markdown form of spec section 2; empty sections are left out.
 
-        `from_markdown(a.to_markdown()) == a` for every article whose dek is set (an article
-        with no dek would have its first body paragraph read back as the dek), and
-        `to_markdown` of a parsed article is a fixed point.
+        For an article read by `from_markdown`, `from_markdown(a.to_markdown()) == a` and
+        `to_markdown` is a fixed point. A hand-built article round-trips too unless a field
+        holds what the reader takes for structure: no dek (the first body paragraph would
+        come back as the dek), a source title containing " - ", a body line "## Sources".
         """
         blocks = [f"# {' '.join(self.headline.split())}"]
         blocks += [p for p in (self.dek, *self.body) if p.strip()]
@@ -240,8 +241,8 @@ class Article:
           Any other text before the headline is an error, not silently lost;
         - the headline as "# Headline"; failing that (no "# " line at all) the first block
           if it is a "## ..." heading that is not a section name, a wholly bold line, a
-          "Headline: ..." label, or a single line of at most 200 characters that does not
-          end with "." or ":";
+          "Headline: ..." label, or a line of at most 200 characters standing alone (a
+          blank line after it) that does not end with "." or ":";
         - section headings in any case and level, bold or plain, with or without a colon:
           "## Why it matters", "**Why It Matters**", "Why It Matters:", and the inline form
           "**Why it matters:** text"; "Bottom Line" for "The Bottom Line"; "References" for
@@ -252,6 +253,9 @@ class Article:
         - the disclosure after the last "---" (or "***", "___") that no section follows, or
           as a trailing block starting "This article was written/drafted/produced/
           generated...", or a "Disclosure" section.
+        - after the article: closing chat lines ("Let me know if...", "I hope this
+          helps", "Would you like...", "Feel free...") are dropped (logged), whether inside
+          or outside a fence.
         Citation markers such as [1][2] and all other text are kept as written.
 
         Raises ArticleFormatError when there is no headline or the sources are misnumbered.
@@ -334,13 +338,19 @@ _SOURCE_FIELDS = frozenset(f.name for f in dataclasses.fields(Source))
 # --------------------------------------------------------------------------- parsing
 
 _FENCE_RE = re.compile(r"\A\s*```[\w-]*[ \t]*\n(.*)\n```\s*\Z", re.DOTALL)
-_H1_RE = re.compile(r"^#[ \t]+(.*?)[ \t#]*$")
-_HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.*?)[ \t#]*$")
+_CLOSING_HASHES = r"(?:[ \t]+#+)?[ \t]*$"  # "# Title ##" is "Title"; "# C#" is "C#"
+_H1_RE = re.compile(r"^#[ \t]+(.*?)" + _CLOSING_HASHES)
+_HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.*?)" + _CLOSING_HASHES)
 _BREAK_RE = re.compile(r"^[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _COMMENT_RE = re.compile(r"^\s*<!--.*-->\s*$")
 _PREAMBLE_RE = re.compile(
     r"^(?:here(?:'s|’s| is| are)|sure\b|certainly\b|below is|okay\b|ok\b|of course\b"
     r"|i(?:'ve|’ve| have) )",
+    re.IGNORECASE,
+)
+_POSTAMBLE_RE = re.compile(
+    r"^(?:let me know\b|i hope this\b|would you like\b|feel free\b|if you(?:'d|’d| would) like\b"
+    r"|happy to (?:adjust|revise|help)\b|shall i\b)",
     re.IGNORECASE,
 )
 _BOLD_LINE_RE = re.compile(r"^(\*\*|__)(?P<text>[^*_].*?)\1$")
@@ -358,7 +368,7 @@ _SECTION_RE = re.compile(
         (?P<open>\*\*|__)?[ \t]*
         (?P<name>why\ it\ matters|(?:the\ )?bottom\ line|sources|references|disclosure)
         [ \t]*(?P<colon1>:)?[ \t]*(?P<close>\*\*|__)?[ \t]*(?P<colon2>:)?
-        [ \t]*(?P<rest>.*?)[ \t#]*$""",
+        [ \t]*(?P<rest>.*?)(?:[ \t]+\#+)?[ \t]*$""",
     re.VERBOSE | re.IGNORECASE,
 )
 _DISCLOSURE_RE = re.compile(
@@ -370,10 +380,21 @@ _ITEM_RE = re.compile(r"^\s*(?:\[(?P<bracket>\d+)\]:?|(?P<number>\d+)[.)]|[-*+�
 
 
 def _prepare(text: str) -> str:
-    """Normalise line endings, drop a BOM and unwrap a fence around the whole text."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    """Normalise line endings, drop a BOM, unwrap a fence around the whole text and drop
+    closing chat lines ("Let me know if...") that would otherwise join the disclosure."""
+    text = _drop_postamble(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     fenced = _FENCE_RE.match(text)
-    return fenced.group(1) if fenced else text
+    return _drop_postamble(fenced.group(1)) if fenced else text
+
+
+def _drop_postamble(text: str) -> str:
+    """Drop closing chat lines and the blank lines before them."""
+    lines = text.rstrip().split("\n")
+    while lines and _POSTAMBLE_RE.match(lines[-1].strip()):
+        log.info("dropped a closing chat line: %r", lines.pop())
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return "\n".join(lines) + "\n"
 
 
 def _is_preamble(line: str) -> bool:
@@ -571,9 +592,9 @@ def _take_sources(lines: list[str], into: list[str]) -> str:
     marked = any(_ITEM_RE.match(line) for line in into)
     if into and marked and not _ITEM_RE.match(lines[0]):
         return "\n".join(lines)
-    for line in lines:
+    for i, line in enumerate(lines):
         if _DISCLOSURE_RE.match(line.strip()):
-            return "\n".join(lines[lines.index(line) :])
+            return "\n".join(lines[i:])
         if line.strip().endswith(":") and not _ITEM_RE.match(line):
             log.info("dropped label line in sources: %r", line)
             continue

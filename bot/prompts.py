@@ -88,6 +88,45 @@ emoji. Explain jargon in a few words. Dates as "24 November 2026". Prefer the na
 titles used by the sources. When the sources are thin, write a shorter article rather than \
 padding it.
 
+# An example of the format
+
+This example shows the shape only; its facts are invented and must never be reused.
+
+<example>
+# Harbour workers end three-week strike after pay deal
+
+Dockworkers at the port of Eastham returned to work on Wednesday after their union \
+accepted a 6 percent pay rise. The strike had cut container traffic by 12 percent in \
+October.
+
+The Eastham dockworkers' union said 1,800 members voted to accept the offer, ending a \
+strike that began on 3 November [2].
+
+The harbour authority said container traffic fell 12 percent in October compared with a \
+year earlier, and that ships had waited up to four days for a berth [1].
+
+Shipping companies said they expected the backlog to clear within two weeks, the \
+authority added [1].
+
+## Why It Matters
+
+Eastham handles about a fifth of the region's imports, so the delays raised prices for \
+retailers that depend on it [1].
+
+## The Bottom Line
+
+The port is working again, but the backlog will take weeks to clear.
+
+## Sources
+
+1. Monthly traffic statement - Eastham Harbour Authority - 2026-11-20
+2. Statement on the ballot result - Eastham Dockworkers' Union
+</example>
+
+Notice in the example: the dek does not repeat the lead word for word, each body \
+paragraph ends with its citations, the sources are numbered in the order given, and \
+nothing follows the last source.
+
 # Revisions
 
 When the editor gives you the current draft and instructions, rewrite the draft to follow \

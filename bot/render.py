@@ -4,8 +4,9 @@ The result is plain data (`RenderedMessage`) holding discord.py `Embed`s; sendin
 and `allowed_mentions` are the publisher's business. Layout of an article:
 
 - first, when there are corrections, an amber "Correction(s)" embed, so a reader sees the
-  note before the story and delivered copies can be edited in place to carry it;
-- then the story: the first embed has the headline as title and "agency - story #id" as
+  note before the story. Room for it is always kept in the first message, so adding a
+  correction moves none of the story's text and delivered copies can be edited in place;
+- then the story: the first embed has the headline as title and "agency · story #id" as
   author; the description flows dek, body, "Why It Matters", "The Bottom Line" and the
   numbered sources, continuing over further embeds of the message and then further
   messages (at most 10 embeds and 6,000 characters per message);
@@ -49,6 +50,8 @@ CORRECTION_COLOUR = 0xD29922
 RETRACTION_COLOUR = 0xDA3633
 _MIN_PIECE = 400
 """Start a new message rather than put a sliver of fewer characters at the end of one."""
+CORRECTION_ROOM = 1200
+"""Characters kept free in an article's first message for a correction note added later."""
 
 
 @dataclass
@@ -198,17 +201,33 @@ def render_article(
     """The messages that publish `article` (layout in the module docstring).
 
     `corrections` are (label, text) pairs, e.g. ("Correction, 24 Nov 2026", "An earlier
-    version..."), shown first.
+    version..."), shown first. The first message always keeps `CORRECTION_ROOM` free, so
+    a correction note of that size is added without moving any of the story's text: a
+    delivered copy is corrected by editing its messages in place, same count, same order.
+    A longer note reflows the story.
     """
     footer = article.disclosure.strip()
     in_footer = bool(footer) and len(footer) <= LIMITS["footer"]
-    blocks = [_article_block(article, story_id, agency_name, colour, in_footer)]
+    story = _article_block(article, story_id, agency_name, colour, in_footer)
+    reserve = len(footer) if in_footer else 0
+    messages = _pack([story], reserve=reserve, first_room=CORRECTION_ROOM)
     if corrections:
-        blocks.insert(0, _corrections_block(corrections))
-    messages = _pack(blocks, reserve=len(footer) if in_footer else 0)
+        note = _pack([_corrections_block(corrections)], reserve=0)
+        first = RenderedMessage(None, [*note[0].embeds, *messages[0].embeds])
+        if len(note) == 1 and _fits(first, reserve):
+            messages[0] = first
+        else:
+            log.info("correction note of story %s is long; the story is reflowed", story_id)
+            messages = _pack([_corrections_block(corrections), story], reserve=reserve)
     if in_footer:
         messages[-1].embeds[-1].set_footer(text=footer)
     return messages
+
+
+def _fits(message: RenderedMessage, reserve: int) -> bool:
+    """Whether the message keeps every limit with `reserve` characters still to come."""
+    total = sum(embed_char_count(e) for e in message.embeds) + reserve
+    return not message_within_limits(message) and total <= LIMITS["embed_total"]
 
 
 def _article_block(
@@ -244,11 +263,12 @@ def _corrections_block(corrections: Sequence[tuple[str, str]]) -> _Block:
     return _Block(text=text, colour=CORRECTION_COLOUR, title=title)
 
 
-def _pack(blocks: list[_Block], *, reserve: int) -> list[RenderedMessage]:
+def _pack(blocks: list[_Block], *, reserve: int, first_room: int = 0) -> list[RenderedMessage]:
     """Lay the blocks out as embeds, filling each message up to Discord's limits.
 
     `reserve` characters are kept free in every message for the footer, which goes on
-    whichever embed turns out to be last.
+    whichever embed turns out to be last; `first_room` characters and one embed slot are
+    kept free in the first message (for a correction note).
     """
     messages = [RenderedMessage(content=None, embeds=[])]
     for block in blocks:
@@ -256,11 +276,13 @@ def _pack(blocks: list[_Block], *, reserve: int) -> list[RenderedMessage]:
         while first or rest:
             title, author = (block.title, block.author) if first else (None, None)
             current = messages[-1]
-            used = sum(embed_char_count(e) for e in current.embeds) + reserve
+            held = first_room if len(messages) == 1 else 0
+            used = sum(embed_char_count(e) for e in current.embeds) + reserve + held
             room = LIMITS["embed_total"] - used - len(title or "") - len(author or "")
             budget = min(LIMITS["embed_description"], room)
+            slots = LIMITS["embeds"] - bool(held)
             if current.embeds and (
-                len(current.embeds) >= LIMITS["embeds"] or budget < min(len(rest) + 1, _MIN_PIECE)
+                len(current.embeds) >= slots or budget < min(len(rest) + 1, _MIN_PIECE)
             ):
                 messages.append(RenderedMessage(content=None, embeds=[]))
                 continue

@@ -102,3 +102,80 @@ class ReasonForm(discord.ui.Modal):
         from bot.app import report_error
 
         await report_error(interaction, error)
+
+
+class CorrectionForm(discord.ui.Modal):
+    """The correction flow: the dated note, and the text as it should read now."""
+
+    def __init__(self, story_id: int, kind: str, note: str, article: Article,
+                 on_submit: Callable[[discord.Interaction, str, Article], Awaitable[None]]
+                 ) -> None:
+        super().__init__(title=f"{kind.capitalize()} to #{story_id}"[:45], timeout=1800)
+        self._submit = on_submit
+        self._article = article
+        body = body_markdown(article)
+        if len(body) > MAX_FORM_BODY:
+            raise InvalidInput("This story is too long to correct its text in a form; use "
+                               "`/correct` with the note only.")
+        first, rest = take_text(body, BODY_PART)
+        self.note = discord.ui.TextInput(
+            label=f"{kind.capitalize()} note (shown on every copy)"[:45],
+            style=discord.TextStyle.paragraph, max_length=1000, default=note[:1000] or None,
+            placeholder="An earlier version of this article misstated ... It is ...")
+        self.headline = discord.ui.TextInput(label="Headline", max_length=100,
+                                             default=article.headline)
+        self.dek = discord.ui.TextInput(label="Dek", style=discord.TextStyle.paragraph,
+                                        max_length=300, default=article.dek or None)
+        self.body = discord.ui.TextInput(label="Body (fix the text here)",
+                                         style=discord.TextStyle.paragraph,
+                                         max_length=BODY_PART, default=first or None)
+        self.body_more = discord.ui.TextInput(label="Body, continued",
+                                              style=discord.TextStyle.paragraph,
+                                              max_length=BODY_PART, required=False,
+                                              default=rest or None)
+        for item in (self.note, self.headline, self.dek, self.body, self.body_more):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        body = "\n\n".join(p for p in (self.body.value, self.body_more.value) if p.strip())
+        fixed = article_from_form(self.headline.value, self.dek.value, body,
+                                  sources_text(self._article))
+        await self._submit(interaction, self.note.value, fixed)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        from bot.app import report_error
+
+        await report_error(interaction, error)
+
+
+KIND_OPTIONS = [("correction", "Something is wrong"), ("clarification", "Something is unclear"),
+                ("tip", "A tip for the newsroom"), ("comment", "A comment")]
+
+
+class FeedbackForm(discord.ui.Modal):
+    """What the "Report an error" button opens: the same fields as /feedback."""
+
+    def __init__(self, story_id: int,
+                 on_submit: Callable[[discord.Interaction, str, str, str | None],
+                                     Awaitable[None]]) -> None:
+        super().__init__(title=f"Feedback on story #{story_id}"[:45], timeout=1800)
+        self._submit = on_submit
+        self.kind = discord.ui.Select(options=[
+            discord.SelectOption(label=value.capitalize(), value=value, description=text,
+                                 default=value == "correction")
+            for value, text in KIND_OPTIONS], min_values=1, max_values=1)
+        self.text = discord.ui.TextInput(style=discord.TextStyle.paragraph, max_length=1500)
+        self.quote = discord.ui.TextInput(max_length=300, required=False)
+        self.add_item(discord.ui.Label(text="Kind", component=self.kind))
+        self.add_item(discord.ui.Label(text="What is wrong or unclear?", component=self.text))
+        self.add_item(discord.ui.Label(text="The phrase in question (optional)",
+                                       component=self.quote))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        kind = self.kind.values[0] if self.kind.values else "correction"
+        await self._submit(interaction, kind, self.text.value, self.quote.value or None)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        from bot.app import report_error
+
+        await report_error(interaction, error)

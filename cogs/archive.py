@@ -7,7 +7,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsroomBot
-from cogs._common import not_yet
+from bot.publishing import correction_label
+from bot.render import render_article, render_retraction
+from cogs._common import discord_time, say
+
+
+def hits_embed(title: str, hits: list) -> discord.Embed:  # type: ignore[type-arg]
+    lines = [f"**#{h.story_id} · {h.headline}** ({discord_time(h.published_at, 'd')})\n"
+             f"{h.dek[:200]}" for h in hits]
+    embed = discord.Embed(title=title[:256], description="\n\n".join(lines)[:4096] or
+                          "Nothing found.")
+    embed.set_footer(text="/archive story <id> shows a whole story with its corrections.")
+    return embed
 
 
 class ArchiveCog(commands.GroupCog, group_name="archive",
@@ -17,21 +28,46 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
 
     @app_commands.command(name="latest", description="The latest published stories")
     async def latest(self, interaction: discord.Interaction) -> None:
-        raise not_yet("archive latest", "archive")
+        hits = await self.bot.readers.latest()
+        await say(interaction, embed=hits_embed(f"Latest from {self.bot.admin.current.name}",
+                                                hits))
 
     @app_commands.command(name="search", description="Search published stories")
     async def search(self, interaction: discord.Interaction,
                      query: app_commands.Range[str, 1, 200]) -> None:
-        raise not_yet("archive search", "archive")
+        hits = await self.bot.readers.search(query)
+        shown = discord.utils.escape_markdown(" ".join(query.split()))[:80]
+        await say(interaction, embed=hits_embed(f"Search: {shown}", hits))
 
     @app_commands.command(name="story", description="A story with all its corrections")
     async def story(self, interaction: discord.Interaction,
-                    id: app_commands.Range[int, 1]) -> None:  # noqa: A002 - spec's option name
-        raise not_yet("archive story", "archive")
+                    id: app_commands.Range[int, 1]) -> None:
+        story, article, corrections = await self.bot.readers.archived(id)
+        current = self.bot.admin.current
+        if story.status == "retracted":
+            day = story.retracted_at.strftime("%-d %b %Y") if story.retracted_at else ""
+            notice = render_retraction(story.id, article.headline, story.retraction_reason or "",
+                                       day, current.name)
+            await say(interaction, embeds=notice.embeds)
+            return
+        labels = [correction_label(c, current.timezone) for c in corrections]
+        messages = render_article(article, story_id=story.id, agency_name=current.name,
+                                  corrections=labels)
+        await interaction.response.defer(ephemeral=True)
+        for message in messages:
+            await say(interaction, message.content, embeds=message.embeds)
 
     @app_commands.command(name="corrections", description="The corrections log, newest first")
     async def corrections(self, interaction: discord.Interaction) -> None:
-        raise not_yet("archive corrections", "archive")
+        entries = await self.bot.readers.corrections_log()
+        tz = self.bot.admin.current.timezone
+        lines = []
+        for correction, story in entries:
+            label, text = correction_label(correction, tz)
+            lines.append(f"**{label}** · #{story.id} {story.headline}\n{text[:300]}")
+        embed = discord.Embed(title="Corrections log",
+                              description="\n\n".join(lines)[:4096] or "No corrections yet.")
+        await say(interaction, embed=embed)
 
 
 async def setup(bot: NewsroomBot) -> None:

@@ -1,17 +1,92 @@
-"""`/feedback`: readers send corrections, clarifications, tips and comments."""
+"""`/feedback` and the buttons on every published post: readers talk to the newsroom."""
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NewsroomBot
-from cogs._common import not_yet
+from bot.app import NewsroomBot, report_error
+from bot.article import Article
+from cogs._common import say
+from cogs._forms import FeedbackForm
+from cogs._tickets import post_ticket
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["correction", "clarification", "tip", "comment"]
+
+
+async def send_feedback(bot: NewsroomBot, interaction: discord.Interaction, story_id: int,
+                        kind: str, text: str, quote: str | None) -> None:
+    ticket, outcomes = await bot.readers.submit(
+        story_id=story_id, user_id=interaction.user.id, guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id, kind=kind, text=text, quote=quote)
+    await post_ticket(bot, ticket)
+    lines = [f"Thank you. Your {kind} is ticket #{ticket.id}; the editors will look at it "
+             "and you will hear back by direct message."]
+    for old in outcomes:
+        reply = f" Reply: {old.reply}" if old.reply else ""
+        lines.append(f"Earlier ticket #{old.id} was {old.status}.{reply}")
+    await say(interaction, "\n".join(lines))
+
+
+class ReportButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"newsroom:report:(?P<story>\d+)"):
+    def __init__(self, story_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Report an error",
+                                           custom_id=f"newsroom:report:{story_id}"))
+        self.story_id = story_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: re.Match[str]) -> ReportButton:
+        return cls(int(match["story"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: NewsroomBot = interaction.client  # type: ignore[assignment]
+
+        async def submit(i: discord.Interaction, kind: str, text: str, quote: str | None
+                         ) -> None:
+            await send_feedback(bot, i, self.story_id, kind, text, quote)
+
+        try:
+            await interaction.response.send_modal(FeedbackForm(self.story_id, submit))
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+
+class SourcesButton(discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"newsroom:sources:(?P<story>\d+)"):
+    def __init__(self, story_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Sources",
+                                           custom_id=f"newsroom:sources:{story_id}"))
+        self.story_id = story_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: re.Match[str]) -> SourcesButton:
+        return cls(int(match["story"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: NewsroomBot = interaction.client  # type: ignore[assignment]
+        try:
+            story, article, _ = await bot.readers.archived(self.story_id)
+            await say(interaction, embed=sources_embed(story.id, article))
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+
+def sources_embed(story_id: int, article: Article) -> discord.Embed:
+    lines = [f"{i}. {s.line()}" for i, s in enumerate(article.sources, 1)]
+    embed = discord.Embed(title=f"Sources of story #{story_id}"[:256],
+                          description="\n".join(lines)[:4096] or "No sources are listed.")
+    embed.set_footer(text="Citations like [1] in the article refer to these numbers.")
+    return embed
 
 
 class FeedbackCog(commands.Cog):
@@ -26,8 +101,9 @@ class FeedbackCog(commands.Cog):
                        story: app_commands.Range[int, 1], kind: Kind,
                        text: app_commands.Range[str, 1, 1500],
                        quote: app_commands.Range[str, 1, 300] | None = None) -> None:
-        raise not_yet("feedback", "feedback desk")
+        await send_feedback(self.bot, interaction, story, kind, text, quote)
 
 
 async def setup(bot: NewsroomBot) -> None:
+    bot.add_dynamic_items(ReportButton, SourcesButton)
     await bot.add_cog(FeedbackCog(bot))

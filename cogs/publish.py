@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NewsroomBot
-from cogs._common import EditorialCog, not_yet, story_choices
+from bot.app import NewsroomBot, report_error
+from cogs._cards import refresh_card
+from cogs._common import EditorialCog, actor_of, discord_time, say, story_choices
+
+STATE_MARKS = {"sent": "✓ sent", "pending": "… pending", "failed": "✗ failed",
+               "cancelled": "– cancelled"}
+
+
+class RetryDeliveries(discord.ui.DynamicItem[discord.ui.Button],
+                      template=r"newsroom:redeliver:(?P<story>\d+)"):
+    def __init__(self, story_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Retry failed deliveries",
+                                           style=discord.ButtonStyle.primary,
+                                           custom_id=f"newsroom:redeliver:{story_id}"))
+        self.story_id = story_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: re.Match[str]) -> RetryDeliveries:
+        return cls(int(match["story"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: NewsroomBot = interaction.client  # type: ignore[assignment]
+        try:
+            count = await bot.publisher.retry_failed(self.story_id, actor_of(interaction))
+            await say(interaction, f"Retrying {count} failed deliver"
+                      f"{'y' if count == 1 else 'ies'} of #{self.story_id}.")
+        except Exception as exc:  # noqa: BLE001
+            await report_error(interaction, exc)
+
+
+def deliveries_embed(story: Any, deliveries: list[Any]) -> discord.Embed:
+    lines = []
+    for d in deliveries:
+        link = (f" [message](https://discord.com/channels/@me/{d.channel_id}/{d.message_ids[0]})"
+                if d.message_ids else "")
+        extra = f" · crosspost {d.crosspost}" if d.crosspost else ""
+        error = f" · {d.last_error[:80]}" if d.last_error and d.state != "sent" else ""
+        lines.append(f"<#{d.channel_id}>: {STATE_MARKS.get(d.state, d.state)}, "
+                     f"{d.attempts} attempt(s){extra}{error}{link}")
+    embed = discord.Embed(title=f"Deliveries of {story.label}"[:256],
+                          description="\n".join(lines)[:4096] or "No deliveries.")
+    return embed
 
 
 class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
@@ -17,23 +61,46 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                                 "or a Discord timestamp")
     async def schedule(self, interaction: discord.Interaction, story: int,
                        when: app_commands.Range[str, 1, 100]) -> None:
-        raise not_yet("publish schedule", "publishing desk")
+        found, parsed = await self.bot.publisher.schedule(story, actor_of(interaction), when)
+        label = "the next edition" if parsed.mode == "next" else "its own time"
+        stamp = f"{discord_time(parsed.at, 'F')} ({discord_time(parsed.at, 'R')})"
+        await say(interaction, f"Scheduled #{found.id} for {label}: {stamp}.")
+        await refresh_card(self.bot, story, f"{interaction.user.mention} scheduled it for "
+                           f"{label}: {stamp}.")
 
     @app_commands.command(name="unschedule", description="Take a story off the schedule")
     async def unschedule(self, interaction: discord.Interaction, story: int) -> None:
-        raise not_yet("publish unschedule", "publishing desk")
+        found = await self.bot.publisher.unschedule(story, actor_of(interaction))
+        await say(interaction, f"#{found.id} is off the schedule (back to approved).")
+        await refresh_card(self.bot, story, f"{interaction.user.mention} unscheduled it.")
 
     @app_commands.command(name="now", description="Publish an approved story now")
     async def now(self, interaction: discord.Interaction, story: int) -> None:
-        raise not_yet("publish now", "publishing desk")
+        deliveries = await self.bot.publisher.publish_now(story, actor_of(interaction))
+        await say(interaction, f"Published #{story}: going out to {len(deliveries)} "
+                  "channel(s). `/publish deliveries` shows progress.")
+        await refresh_card(self.bot, story, f"{interaction.user.mention} published it now.")
 
     @app_commands.command(name="queue", description="What goes out when")
     async def queue(self, interaction: discord.Interaction) -> None:
-        raise not_yet("publish queue", "publishing desk")
+        entries = await self.bot.publisher.queue(actor_of(interaction))
+        lines = [f"{discord_time(e.due, 'f') if e.due else 'no edition set'} · {e.story.label}"
+                 for e in entries]
+        nxt = self.bot.publisher.next_edition()
+        embed = discord.Embed(title="Publishing queue",
+                              description="\n".join(lines)[:4096] or "Nothing is scheduled.")
+        embed.set_footer(text=f"Next edition: {nxt:%Y-%m-%d %H:%M} UTC" if nxt else
+                         "No edition times set")
+        await say(interaction, embed=embed)
 
     @app_commands.command(name="deliveries", description="The delivery log of a story")
     async def deliveries(self, interaction: discord.Interaction, story: int) -> None:
-        raise not_yet("publish deliveries", "publishing desk")
+        found, deliveries = await self.bot.publisher.deliveries(story, actor_of(interaction))
+        view = None
+        if any(d.state == "failed" for d in deliveries):
+            view = discord.ui.View(timeout=None)
+            view.add_item(RetryDeliveries(story))
+        await say(interaction, embed=deliveries_embed(found, deliveries), view=view)
 
     @schedule.autocomplete("story")
     @unschedule.autocomplete("story")
@@ -45,4 +112,6 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
 
 
 async def setup(bot: NewsroomBot) -> None:
+    bot.add_dynamic_items(RetryDeliveries)
     await bot.add_cog(PublishCog(bot), guild=bot.home_guild)
+

@@ -169,6 +169,7 @@ def m003_publishing(db: Database) -> None:
             last_error TEXT,
             next_attempt_at TEXT,
             crosspost TEXT CHECK (crosspost IN ('pending', 'done', 'failed')),
+            sending_since TEXT,
             sent_at TEXT,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,

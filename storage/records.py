@@ -203,10 +203,11 @@ class Delivery(Record):
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     crosspost: str | None = None
+    sending_since: datetime | None = None
     sent_at: datetime | None = None
 
     _json_fields = ("message_ids",)
-    _time_fields = ("created_at", "updated_at", "next_attempt_at", "sent_at")
+    _time_fields = ("created_at", "updated_at", "next_attempt_at", "sending_since", "sent_at")
 
 
 @dataclass(frozen=True)

@@ -642,9 +642,17 @@ class Store:
             self.db.execute(
                 "UPDATE deliveries SET state = 'sent', message_ids = ?, sent_at = ?, "
                 "attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL, "
+                "sending_since = NULL, "
                 "updated_at = ? WHERE id = ?",
                 [json.dumps(message_ids), iso(utcnow()), iso(utcnow()), delivery_id],
             )
+
+    def delivery_sending(self, delivery_id: int) -> None:
+        """Mark a delivery in flight before its first request, for reconciliation."""
+        with self.atomic():
+            self.db.execute("UPDATE deliveries SET sending_since = coalesce(sending_since, ?), "
+                            "updated_at = ? WHERE id = ?",
+                            [iso(utcnow()), iso(utcnow()), delivery_id])
 
     def delivery_progress(self, delivery_id: int, message_ids: list[int]) -> None:
         """Remember parts of a multi-message delivery as they go out."""
@@ -671,7 +679,8 @@ class Store:
         """Failed deliveries of a story back to pending (the Retry button)."""
         with self.atomic():
             cursor = self.db.execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, updated_at = ? "
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, attempts = 0, "
+                "updated_at = ? "
                 "WHERE story_id = ? AND state = 'failed' AND destination_id IN "
                 "(SELECT id FROM destinations WHERE active = 1)",
                 [iso(utcnow()), story_id],
@@ -689,6 +698,16 @@ class Store:
                             "next_attempt_at = NULL, updated_at = ? WHERE destination_id = ? "
                             "AND state = 'pending'", [reason[:500], iso(utcnow()), dest_id])
             self.audit("destination_disabled", actor_id=None, detail=reason)
+
+    def cancel_deliveries(self, story_id: int) -> int:
+        """A retracted story: whatever has not gone out yet never will."""
+        with self.atomic():
+            cursor = self.db.execute(
+                "UPDATE deliveries SET state = CASE WHEN state IN ('pending', 'failed') "
+                "THEN 'cancelled' ELSE state END, crosspost = CASE WHEN crosspost = 'pending' "
+                "THEN NULL ELSE crosspost END, updated_at = ? WHERE story_id = ?",
+                [iso(utcnow()), story_id])
+        return int(cursor.rowcount or 0)
 
     def delivery_counts(self) -> dict[str, int]:
         rows = self._rows("SELECT state, count(*) AS n FROM deliveries GROUP BY state")

@@ -57,6 +57,15 @@ class ApiError(Exception):
         return body
 
 
+class RateLimitedError(Exception):
+    """Raised by a handler hitting a hidden ("shared") limit, e.g. crossposts/hour."""
+
+    def __init__(self, retry_after: float, scope: str = "shared") -> None:
+        super().__init__(f"rate limited for {retry_after}s ({scope})")
+        self.retry_after = retry_after
+        self.scope = scope
+
+
 # Frequently used Discord errors, named after Discord's JSON error codes.
 def unknown_channel() -> ApiError:
     """10003."""

@@ -617,8 +617,12 @@ class MessageService:
         interaction_metadata: dict[str, Any] | None = None,
         webhook_id: int | None = None,
         author_override: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> MessageRecord:
-        """Validate and store a new message, then dispatch MESSAGE_CREATE."""
+        """Validate and store a new message, then dispatch MESSAGE_CREATE.
+
+        ``extra`` adds top-level fields (e.g. the legacy ``interaction`` object).
+        """
         validate_message_body(body, files, size_limit=self._size_limit(), editing=False)
         channel = self.world.all_channels[channel_id]
         message_id = self.world.snowflakes.next()
@@ -636,6 +640,7 @@ class MessageService:
             payload["application_id"] = str(self.world.application_id)
         if interaction_metadata is not None:
             payload["interaction_metadata"] = interaction_metadata
+        payload.update(copy.deepcopy(extra or {}))
         record = MessageRecord(
             id=message_id,
             channel_id=channel_id,
@@ -728,10 +733,10 @@ class MessageService:
         self._notify()
         return record
 
-    def delete(self, record: MessageRecord) -> None:
-        """Mark deleted and dispatch MESSAGE_DELETE."""
+    def delete(self, record: MessageRecord, *, dispatch: bool = True) -> None:
+        """Mark deleted and dispatch MESSAGE_DELETE (bulk deletes dispatch their own)."""
         record.deleted = True
-        if not record.ephemeral:
+        if dispatch and not record.ephemeral:
             data: dict[str, Any] = {"id": str(record.id), "channel_id": str(record.channel_id)}
             if record.guild_id is not None:
                 data["guild_id"] = str(record.guild_id)

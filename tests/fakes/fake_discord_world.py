@@ -112,9 +112,11 @@ EVERYONE_PERMISSIONS = (
     | Perm.CHANGE_NICKNAME
     | Perm.USE_APPLICATION_COMMANDS
     | Perm.CREATE_PUBLIC_THREADS
+    | Perm.CREATE_PRIVATE_THREADS
     | Perm.SEND_MESSAGES_IN_THREADS
 )
-"""Discord's default @everyone permissions for a new server."""
+"""Discord's default @everyone permissions for a new server, minus MENTION_EVERYONE
+(which community servers routinely take away from @everyone)."""
 
 BOT_ROLE_PERMISSIONS = (
     Perm.VIEW_CHANNEL

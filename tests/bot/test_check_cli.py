@@ -1,0 +1,88 @@
+"""`check_files`, the body of `newsroom check FILE...`: output and exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.checks import CHECKS, CheckContext, check_files
+
+CORPUS = Path(__file__).parents[1] / "articles"
+CLEAN = str(CORPUS / "clean_chip_export_rules.md")
+CUT_OFF = str(CORPUS / "dek_cut_off.md")
+NO_HEADLINE = str(CORPUS / "no_headline.md")
+LONG = str(CORPUS / "clean_long_feature.md")
+
+
+def run(paths: list[str], **kwargs: object) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = check_files(paths, out=out, err=err, **kwargs)  # type: ignore[arg-type]
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_clean_file_exits_0_and_lists_every_check_with_its_severity() -> None:
+    code, out, err = run([CLEAN])
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"{CLEAN}: 10/10 required checks pass, no warnings"
+    for check in CHECKS:
+        [line] = [x for x in lines if f"  {check.name} " in x]
+        assert line.split()[:2] == ["ok", check.severity.value]
+
+
+def test_failing_required_check_exits_1_and_names_the_finding() -> None:
+    code, out, err = run([CUT_OFF])
+    assert (code, err) == (1, "")
+    assert f"{CUT_OFF}: 9/10 required checks pass, no warnings" in out
+    [line] = [x for x in out.splitlines() if "dek_complete" in x]
+    assert line.split()[:3] == ["FAIL", "required", "dek_complete"]
+    assert "highlights the fragil" in line
+
+
+def test_missing_file_exits_2_with_a_clear_message_and_checks_the_rest(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.md")
+    code, out, err = run([missing, CLEAN])
+    assert code == 2
+    assert err.startswith(f"{missing}: cannot read:")
+    assert f"{CLEAN}: 10/10" in out
+
+
+def test_unparseable_file_exits_2_even_when_another_file_fails() -> None:
+    code, out, err = run([CUT_OFF, NO_HEADLINE])
+    assert code == 2
+    assert f"{NO_HEADLINE}: cannot parse: no headline" in err
+    assert "FAIL" in out
+
+
+def test_undecodable_file_exits_2(tmp_path: Path) -> None:
+    binary = tmp_path / "image.md"
+    binary.write_bytes(b"\xff\xfe\x00\x81")
+    code, _, err = run([str(binary)])
+    assert code == 2 and "cannot read" in err
+
+
+def test_any_failing_file_makes_the_run_fail() -> None:
+    assert run([CLEAN, CUT_OFF, CLEAN])[0] == 1
+
+
+def test_warnings_alone_exit_0() -> None:
+    code, out, _ = run([LONG], ctx_for_path=lambda path: CheckContext(length="brief"))
+    assert code == 0
+    assert "1 warning" in out
+    [line] = [x for x in out.splitlines() if "word_count" in x]
+    assert line.split()[:3] == ["WARN", "recommended", "word_count"]
+
+
+@pytest.mark.parametrize(("ai_drafted", "code"), [(True, 1), (False, 0)])
+def test_context_is_chosen_per_path(ai_drafted: bool, code: int) -> None:
+    one_source = str(CORPUS / "clean_human_one_source.md")
+    seen: list[str] = []
+
+    def ctx_for_path(path: str) -> CheckContext:
+        seen.append(path)
+        return CheckContext(ai_drafted=ai_drafted)
+
+    assert run([one_source], ctx_for_path=ctx_for_path)[0] == code
+    assert seen == [one_source]
