@@ -132,7 +132,8 @@ def validate_setup(request: SetupRequest) -> dict[str, Any]:
         values["editions"] = list(_checked("editions", parse_editions, request.editions))
     if request.required_approvals is not None:
         if not 1 <= request.required_approvals <= 10:
-            raise InvalidInput("`approvals_required` must be between 1 and 10. Nothing was changed.")
+            raise InvalidInput("`approvals_required` must be between 1 and 10. "
+                               "Nothing was changed.")
         values["required_approvals"] = request.required_approvals
     if request.allow_self_approval is not None:
         values["allow_self_approval"] = request.allow_self_approval

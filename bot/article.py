@@ -52,6 +52,7 @@ def disclosure_text(agency_name: str) -> str:
 # --------------------------------------------------------------------------- sources
 
 _SEPARATOR_RE = re.compile(r"\s+[-–—|]\s+")
+_DANGLING_RE = re.compile(r"^(?:[-–—|]\s+)+|(?:\s+[-–—|])+$|^[-–—|]$")  # "- T -" is "T"
 _URL_RE = re.compile(r"^<?(?:https?://|www\.)\S+?>?$", re.IGNORECASE)
 _MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -89,10 +90,11 @@ class Source:
     def parse(cls, text: str) -> Source:
         """Read one source line, e.g. "Title - Publisher - https://... - 2026-11-20".
 
-        Parts are split on " - " (or an en/em dash or "|"). A part that is a URL or a date
-        goes to `url` or `date` (the first of each); a Markdown link "[Title](url)" gives
-        both title and URL. Of the other parts the first is the title and the rest, joined
-        again with " - ", the publisher, so `Source.parse(s.line()).line() == s.line()`.
+        Parts are split on " - " (or an en/em dash or "|"). The last part that is a URL and
+        the last that is a date go to `url` and `date` (as `line()` writes them last); a
+        Markdown link "[Title](url)" gives both title and URL. Of the other parts the first
+        is the title and the rest, joined again with " - ", the publisher, so that
+        `Source.parse(s.line()) == s` for every parsed `s`.
         """
         text = text.strip()
         title = url = date = ""
@@ -100,14 +102,13 @@ class Source:
         if link:
             title, url = link.group(1).strip(), link.group(2).strip()
             text = (text[: link.start()] + text[link.end() :]).strip(" -–—|")
-        texts: list[str] = []
-        for part in (p.strip() for p in _SEPARATOR_RE.split(text) if p.strip()):
-            if not url and _URL_RE.match(part):
-                url = part.strip("<>")
-            elif not date and _DATE_RE.match(part):
-                date = part.strip("()")
-            else:
-                texts.append(part)
+        trimmed = (_DANGLING_RE.sub("", p.strip()).strip() for p in _SEPARATOR_RE.split(text))
+        parts = [p for p in trimmed if p]
+        url_at = None if url else _last_index(parts, _URL_RE)
+        date_at = _last_index(parts, _DATE_RE, skip=url_at)
+        url = parts[url_at].strip("<>") if url_at is not None else url
+        date = parts[date_at].strip("()") if date_at is not None else ""
+        texts = [p for i, p in enumerate(parts) if i not in (url_at, date_at)]
         if not title and texts:
             title = texts.pop(0)
         return cls(title=title, publisher=" - ".join(texts), url=url, date=date)
@@ -115,6 +116,12 @@ class Source:
     def to_dict(self) -> dict[str, str]:
         """JSON-safe form."""
         return dataclasses.asdict(self)
+
+
+def _last_index(parts: list[str], pattern: re.Pattern[str], skip: int | None = None) -> int | None:
+    """Index of the last part matching the pattern (other than `skip`), or None."""
+    found = [i for i, part in enumerate(parts) if i != skip and pattern.match(part)]
+    return found[-1] if found else None
 
 
 # --------------------------------------------------------------------------- sentences
@@ -249,7 +256,8 @@ class Article:
           "Sources"; "## Disclosure";
         - sources one per line, numbered "1." / "1)" / "[1]" / "[1]:", bulleted or bare;
           numbers must run 1..N in order (or all be the same, Markdown's auto-numbering),
-          because citations [n] point at them;
+          because citations [n] point at them; an unnumbered label line ending in ":"
+          ("Sources used:") among them is dropped (logged);
         - the disclosure after the last "---" (or "***", "___") that no section follows, or
           as a trailing block starting "This article was written/drafted/produced/
           generated...", or a "Disclosure" section.
@@ -339,7 +347,7 @@ _SOURCE_FIELDS = frozenset(f.name for f in dataclasses.fields(Source))
 
 _FENCE_RE = re.compile(r"\A\s*```[\w-]*[ \t]*\n(.*)\n```\s*\Z", re.DOTALL)
 _CLOSING_HASHES = r"(?:[ \t]+#+)?[ \t]*$"  # "# Title ##" is "Title"; "# C#" is "C#"
-_H1_RE = re.compile(r"^#[ \t]+(.*?)" + _CLOSING_HASHES)
+_H1_RE = re.compile(r"^#[ \t]+(\S.*?)" + _CLOSING_HASHES)
 _HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.*?)" + _CLOSING_HASHES)
 _BREAK_RE = re.compile(r"^[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _COMMENT_RE = re.compile(r"^\s*<!--.*-->\s*$")
@@ -465,20 +473,18 @@ def _fallback_headline(line: str, next_line: str) -> str | None:
         return None
     label = _HEADLINE_LABEL_RE.match(line)
     if label:
-        return label["text"].strip()
-    bold = _BOLD_LINE_RE.match(line)
-    if bold:
-        return bold["text"].strip()
-    single = not next_line.strip()
-    if single and len(line) <= 200 and not line.endswith((".", ":")):
-        return line
+        return _unbold(label["text"])
+    title_like = not next_line.strip() and len(line) <= 200 and not line.endswith((".", ":"))
+    if _BOLD_LINE_RE.match(line) or title_like:
+        return _unbold(line)
     return None
 
 
 def _unbold(text: str) -> str:
-    """Strip bold from "**Headline**": emphasis on a heading adds nothing."""
+    """Strip bold from "**Headline**" (emphasis on a heading adds nothing) and runs of
+    spaces (a headline is one line)."""
     bold = _BOLD_LINE_RE.match(text.strip())
-    return bold["text"].strip() if bold else text.strip()
+    return " ".join((bold["text"] if bold else text).split())
 
 
 @dataclass
@@ -533,10 +539,10 @@ def _assemble(headline: str, blocks: list[_Block]) -> Article:
         elif block.kind == "text" and state == "sources":
             leftover = _take_sources(block.lines, source_lines)
             if leftover:
-                parts["disclosure"].append(leftover)
+                parts["disclosure"].append(leftover.strip())
                 state = "disclosure"
         elif block.kind == "text":
-            parts[state].append("\n".join(block.lines))
+            parts[state].append("\n".join(block.lines).strip())
     main = parts["main"]
     disclosure = "\n\n".join([*parts["disclosure"], *([disclosure] if disclosure else [])])
     return Article(
@@ -574,7 +580,7 @@ def _split_disclosure(blocks: list[_Block]) -> tuple[list[_Block], str]:
                 break
     tail = [b for b in blocks[cut + skip :] if b.kind == "text"]
     head = [b for b in blocks[:cut] if b.kind != "break"]
-    return head, "\n\n".join("\n".join(b.lines) for b in tail)
+    return head, "\n\n".join("\n".join(b.lines).strip() for b in tail)
 
 
 def _reads_like_disclosure(blocks: list[_Block]) -> bool:

@@ -152,7 +152,8 @@ class Settings(BaseSettings):
         if missing:
             raise ConfigError(
                 f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
-                f"put {'it' if len(missing) == 1 else 'them'} in the environment or in .env (see .env.example)"
+                f"put {'it' if len(missing) == 1 else 'them'} in the environment or in .env "
+                "(see .env.example)"
             )
 
 

@@ -42,7 +42,8 @@ class CopyReport:
     notices: int = 0
 
     def summary(self) -> str:
-        text = f"{len(self.updated)} delivered cop{'y' if len(self.updated) == 1 else 'ies'} updated"
+        count = len(self.updated)
+        text = f"{count} delivered cop{'y' if count == 1 else 'ies'} updated"
         if self.notices:
             text += f", {self.notices} notice(s) posted"
         if self.failed:

@@ -40,7 +40,8 @@ class EditorialCog(commands.Cog):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         if interaction.guild_id != self.bot.settings.guild_id:
-            raise app_commands.CheckFailure("Editorial commands only work in the newsroom's server.")
+            raise app_commands.CheckFailure(
+                "Editorial commands only work in the newsroom's server.")
         try:
             require_editor(actor_of(interaction), self.bot.admin.current.policy)
         except NewsroomError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
 
@@ -83,7 +83,7 @@ async def refresh_ticket(bot: NewsroomBot, ticket_id: int) -> None:
 
 class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
                    template=r"newsroom:ticket:(?P<action>[a-z]+):(?P<ticket>\d+)"):
-    STYLES = {"accept": discord.ButtonStyle.success, "dismiss": discord.ButtonStyle.secondary,
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"accept": discord.ButtonStyle.success, "dismiss": discord.ButtonStyle.secondary,
               "reply": discord.ButtonStyle.primary}
 
     def __init__(self, action: str, ticket_id: int) -> None:
@@ -99,7 +99,7 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
         return cls(match["action"], int(match["ticket"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        from cogs.triage import resolve_ticket, reply_form
+        from cogs.triage import reply_form, resolve_ticket
 
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
         try:
@@ -108,7 +108,7 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
                 await interaction.response.send_modal(reply_form(bot, self.ticket_id))
             else:
                 await resolve_ticket(bot, interaction, self.ticket_id, self.action, None)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             await report_error(interaction, exc)
 
 

@@ -7,6 +7,7 @@ false-positive counts over tests/articles.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from bot.checks import (
     run_checks,
     summary_line,
 )
+from bot.render import message_within_limits, render_article
 
 CORPUS = Path(__file__).parents[1] / "articles"
 EXPECTED: dict[str, list[str]] = json.loads((CORPUS / "expected.json").read_text())
@@ -393,6 +395,32 @@ def test_word_count_only_with_a_length() -> None:
 def test_sections_warning_names_the_missing_ones() -> None:
     message = failed(GOOD.replace(why_it_matters="", bottom_line=""))["sections"]
     assert message == "missing '## Why It Matters' and '## The Bottom Line'"
+
+
+MANGLE = ["#", "# ", "## ", "---", "\n", "\n\n", "[1]", "[2-9]", "**", "Sources:", "1. ", "[3] "]
+MANGLE += ["Why it matters", "This article was written by AI.", "```", "<@&1>", "{", " - ", "x."]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mangled_articles_never_crash_a_check_or_break_a_limit(seed: int) -> None:
+    """Cut-and-spliced corpus text: parsing fails cleanly or every check runs and the
+    rendering keeps every limit."""
+    rng = random.Random(seed)
+    texts = [(CORPUS / name).read_text() for name in sorted(EXPECTED)]
+    for _ in range(60):
+        text = rng.choice(texts)
+        start, end = sorted(rng.randrange(len(text) + 1) for _ in range(2))
+        splice = "".join(rng.choice(MANGLE) for _ in range(rng.randint(0, 6)))
+        try:
+            article = Article.from_markdown(text[:start] + splice + text[end:])
+        except ArticleFormatError:
+            continue
+        findings = run_checks(article)
+        assert not [f for f in findings if "could not run" in f.message]
+        assert "cannot be rendered" not in " ".join(f.message for f in findings)
+        note = [("Correction", splice or "x")]
+        for msg in render_article(article, story_id=1, agency_name="X", corrections=note):
+            assert message_within_limits(msg) == []
 
 
 if __name__ == "__main__":

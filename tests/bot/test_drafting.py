@@ -16,7 +16,7 @@ from bot.lifecycle import Actor
 from bot.prompts import SYSTEM_PROMPT
 from storage.worker import AsyncStore
 from tests.conftest import make_settings
-from tests.fakes.fake_anthropic import Hang, MaxTokens, MidStreamError, Overloaded, Refusal
+from tests.fakes.fake_anthropic import Hang, MaxTokens, MidStreamError, Refusal
 
 EDITOR_ROLE = 500
 EDITOR = Actor(10, frozenset({EDITOR_ROLE}))

@@ -45,5 +45,5 @@ def test_attachment_content_is_checked() -> None:
         attachment_source("a.pdf", "application/pdf", 5, b"hello")
     with pytest.raises(InvalidInput, match="not UTF-8"):
         attachment_source("a.txt", "text/plain", 2, b"\xff\xfe\xfa")
-    doc = attachment_source("notes.md", "text/markdown", 5, "# hi\nthere".encode())
+    doc = attachment_source("notes.md", "text/markdown", 5, b"# hi\nthere")
     assert (doc.kind, doc.text) == ("file", "# hi\nthere")

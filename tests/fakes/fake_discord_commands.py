@@ -149,7 +149,7 @@ class CommandRegistry:
             names.append(sub["name"])
             options = sub.get("options") or []
         if any(o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in options):
-            raise ValueError(f"/{' '.join(names)} cannot be run by itself; pick one of {_sub_names(options)}")
+            raise ValueError(f"/{' '.join(names)} cannot be run by itself; pick a subcommand: {_sub_names(options)}")
         return ResolvedCommand(command=command, scope=scope, path=names, leaf_options=options)
 
     def _visible(self, name: str, guild_id: int | None, command_type: int) -> tuple[dict[str, Any], int | None]:

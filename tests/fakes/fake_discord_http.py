@@ -213,7 +213,7 @@ class Router:
         regex = re.compile(f"^{pattern}/?$")
         self._routes.append(RouteSpec(method, template, handler, auth, global_limit, regex))
 
-    def resolve(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None | bool:
+    def resolve(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | bool | None:
         """The matching route and params; ``False`` when only the method is wrong."""
         path_matched = False
         for spec in self._routes:

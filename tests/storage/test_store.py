@@ -40,7 +40,7 @@ def test_a_newer_database_is_refused_and_untouched(tmp_path: Path) -> None:
     s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
     before = digest(path)
-    with pytest.raises(StoreError, match="newer version of newsroom.*m999_future"):
+    with pytest.raises(StoreError, match=r"newer version of newsroom.*m999_future"):
         Store(path)
     assert digest(path) == before
 
