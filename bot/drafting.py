@@ -362,7 +362,10 @@ class Drafter:
         sink = sink or (self.default_sink(story_id) if self.default_sink else None)
         outcome = await self._run(story_id, sink)
         if sink is not None:
-            await sink.finished(outcome)
+            try:
+                await sink.finished(outcome)
+            except Exception:  # noqa: BLE001 - the draft is stored; only its notice failed
+                log.exception("could not report the outcome of story %s", story_id)
         return outcome
 
     async def _run(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:

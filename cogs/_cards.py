@@ -142,8 +142,8 @@ async def post_card(bot: NewsroomBot, story_id: int) -> discord.Message | None:
                 embed=embed, view=view)
         except discord.NotFound:
             log.info("card of story %s was deleted; posting a new one", story_id)
-    channel = bot.get_partial_messageable(channel_id)
-    message = await channel.send(embed=embed, view=view)
+    channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+    message = await channel.send(embed=embed, view=view)  # type: ignore[union-attr]
     thread_id = await _open_thread(message, story)
     await bot.store.set_card(story_id, channel_id=channel_id, message_id=message.id,
                              thread_id=thread_id)
@@ -156,7 +156,7 @@ async def _open_thread(message: discord.Message, story: Story) -> int | None:
     try:
         thread = await message.create_thread(name=f"#{story.id} {story.headline or story.topic}"
                                              [:100], auto_archive_duration=10080)
-    except discord.HTTPException as exc:
+    except (discord.HTTPException, ValueError) as exc:
         log.info("could not open a thread for story %s: %s", story.id, exc)
         return None
     return thread.id

@@ -83,8 +83,11 @@ async def refresh_ticket(bot: NewsroomBot, ticket_id: int) -> None:
 
 class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
                    template=r"newsroom:ticket:(?P<action>[a-z]+):(?P<ticket>\d+)"):
-    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {"accept": discord.ButtonStyle.success, "dismiss": discord.ButtonStyle.secondary,
-              "reply": discord.ButtonStyle.primary}
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
+        "accept": discord.ButtonStyle.success,
+        "dismiss": discord.ButtonStyle.secondary,
+        "reply": discord.ButtonStyle.primary,
+    }
 
     def __init__(self, action: str, ticket_id: int) -> None:
         super().__init__(discord.ui.Button(label=action.capitalize(),

@@ -61,6 +61,8 @@ Public API of ``FakeDiscord`` (all ids are ints; users/channels also accept name
                  attachments=None, locale="en-US") -> InteractionHandle
     await autocomplete(user, command, options, focused, *, guild=None, channel=None,
                        timeout=5.0) -> list[dict]
+    await context_menu(user, name, *, target_user=None, target_message=None, guild=None,
+                       channel=None, locale="en-US") -> InteractionHandle
     await click(user, message, custom_id, *, values=None) -> InteractionHandle
     await submit_modal(user, handle_or_modal, values) -> InteractionHandle
     # inspection
@@ -78,7 +80,37 @@ Public API of ``FakeDiscord`` (all ids are ints; users/channels also accept name
     fail_next(method, path_regex, status, times=1, json=None, headers=None)
     set_latency(seconds)
     await send_reconnect();  await drop_socket(code=None);  await send_invalid_session(resumable)
-    await wait_until_connected(timeout=5.0)
+    await wait_until_connected(timeout=5.0);  await wait_until_disconnected(timeout=5.0)
+    await wait_for_commands(guild_id=None, timeout=5.0) -> list[dict]
+    gateway.enabled_privileged_intents (identify asking for others -> close 4014)
+
+``InteractionHandle``: id, token, user_id, type, name, guild_id, channel_id, payload,
+response (InteractionCallback: type, data, latency), await wait_response(timeout=5),
+deferred, ephemeral, ack_latency, rejections (refused callbacks, e.g. late/double
+ack), modal (ModalRecord: title, custom_id, inputs{custom_id: ModalInput}),
+choices (autocomplete), original / original_record / original_history, followups,
+messages, text(), await wait_final(predicate=None, timeout=10),
+await wait_followups(count=1, timeout=10).
+
+Discord behaviours worth knowing (all reproduced on purpose):
+
+* The first followup after a type-5 deferral fills the "thinking" @original
+  instead of creating a message (so it is not in ``handle.followups``).
+* For component clicks answered with type 6/7, @original is the clicked message.
+* Ephemeral messages are not channel history (``channel_messages`` skips them
+  unless ``include_ephemeral=True``; REST GETs of them answer 10008) and never ping.
+* Commands are only invocable where the synced schema makes them visible
+  (guild commands in their guild, ``contexts``/``dm_permission``,
+  ``default_member_permissions``); otherwise ``CommandUnavailable``.
+* A clean client close (1000/1001) ends the gateway session; an aborted socket or
+  close 4000 leaves it resumable. discord.py itself sleeps 5 s before any
+  non-initial IDENTIFY (``Client.before_identify_hook``); override that hook in
+  tests that force re-identification.
+* Without the MESSAGE_CONTENT intent, MESSAGE_CREATE/UPDATE of other users'
+  guild messages arrive with empty content unless they mention the bot.
+* Edits re-parse mentions only when content or allowed_mentions are sent; such
+  edit versions appear in ``pings()`` with ``is_edit=True`` (Discord highlights,
+  but does not notify again).
 """
 
 from __future__ import annotations
@@ -95,6 +127,13 @@ from aiohttp import web
 
 from tests.fakes.fake_discord_commands import CommandRegistry, CommandUnavailable
 from tests.fakes.fake_discord_gateway import GatewayHub
+from tests.fakes.fake_discord_handles import (
+    InteractionCallback,
+    InteractionHandle,
+    ModalInput,
+    ModalRecord,
+    message_text,
+)
 from tests.fakes.fake_discord_http import (
     ApiError,
     ApiRequest,
@@ -109,15 +148,8 @@ from tests.fakes.fake_discord_http import (
     sleep_latency,
     too_many_requests,
 )
-from tests.fakes.fake_discord_interactions import (
-    FileSpec,
-    InteractionCallback,
-    InteractionHandle,
-    InteractionManager,
-    ModalInput,
-    ModalRecord,
-    message_text,
-)
+from tests.fakes.fake_discord_inputs import FileSpec
+from tests.fakes.fake_discord_interactions import InteractionManager
 from tests.fakes.fake_discord_messages import (
     MessageRecord,
     MessageService,
@@ -173,7 +205,10 @@ class FakeDiscord:
         self.latency: float = 0.0
         self.port = 0
         self.gateway = GatewayHub(
-            self.world, token=lambda: self.token, heartbeat_interval=lambda: self.heartbeat_interval
+            self.world,
+            token=lambda: self.token,
+            heartbeat_interval=lambda: self.heartbeat_interval,
+            on_change=self.notifier.notify,
         )
         self.messages = MessageService(
             self.world,
@@ -183,7 +218,9 @@ class FakeDiscord:
             size_limit=lambda: self.attachment_size_limit,
             notifier=self.notifier,
         )
-        self.commands = CommandRegistry(self.world.application_id, self.world.snowflakes)
+        self.commands = CommandRegistry(
+            self.world.application_id, self.world.snowflakes, on_change=self.notifier.notify
+        )
         self.interactions = InteractionManager(self)
         self.router = Router()
         RestApi(self).register(self.router)
@@ -196,7 +233,9 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway-resume", self.gateway.handle)
-        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment)
+        app.router.add_get(
+            "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
+        )
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle_api)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -247,7 +286,10 @@ class FakeDiscord:
         import discord
         import yarl
 
-        old_base, old_gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        old_base, old_gateway = (
+            discord.http.Route.BASE,
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+        )
         discord.http.Route.BASE = self.api_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
         try:
@@ -264,6 +306,7 @@ class FakeDiscord:
 
     @global_rate_limit.setter
     def global_rate_limit(self, value: int) -> None:
+        """Set the global limit."""
         self.limiter.global_limit = value
 
     @property
@@ -273,6 +316,7 @@ class FakeDiscord:
 
     @global_rate_window.setter
     def global_rate_window(self, value: float) -> None:
+        """Set the global window length."""
         self.limiter.global_window = value
 
     @property
@@ -319,7 +363,36 @@ class FakeDiscord:
         ValueError for input the Discord client would refuse.
         """
         return await self.interactions.invoke(
-            user, command, options, guild=guild, channel=channel, attachments=attachments, locale=locale
+            user,
+            command,
+            options,
+            guild=guild,
+            channel=channel,
+            attachments=attachments,
+            locale=locale,
+        )
+
+    async def context_menu(
+        self,
+        user: str | int,
+        name: str,
+        *,
+        target_user: str | int | None = None,
+        target_message: dict[str, Any] | tuple[int, int] | int | InteractionHandle | None = None,
+        guild: int | str | None = None,
+        channel: int | str | None = None,
+        locale: str = "en-US",
+    ) -> InteractionHandle:
+        """A user runs a USER (``target_user``) or MESSAGE (``target_message``)
+        context menu command; the channel defaults to the target message's."""
+        return await self.interactions.context_menu(
+            user,
+            name,
+            target_user=target_user,
+            target_message=target_message,
+            guild=guild,
+            channel=channel,
+            locale=locale,
         )
 
     async def autocomplete(
@@ -356,7 +429,10 @@ class FakeDiscord:
         return await self.interactions.click(user, message, custom_id, values=values)
 
     async def submit_modal(
-        self, user: str | int, handle_or_modal: InteractionHandle | ModalRecord, values: dict[str, Any]
+        self,
+        user: str | int,
+        handle_or_modal: InteractionHandle | ModalRecord,
+        values: dict[str, Any],
     ) -> InteractionHandle:
         """Submit the modal the bot opened; ``values`` keys are custom_ids or labels.
 
@@ -366,11 +442,14 @@ class FakeDiscord:
         return await self.interactions.submit_modal(user, handle_or_modal, values)
 
     # =========================================================== inspection
-    def channel_messages(self, channel: int | str, *, include_ephemeral: bool = False) -> list[dict[str, Any]]:
+    def channel_messages(
+        self, channel: int | str, *, include_ephemeral: bool = False
+    ) -> list[dict[str, Any]]:
         """Current (not deleted) messages of a channel, oldest first."""
         channel_id = self.world.channel_id(channel)
         return [
-            copy.deepcopy(r.current) for r in self.store.channel_records(channel_id, include_ephemeral=include_ephemeral)
+            copy.deepcopy(r.current)
+            for r in self.store.channel_records(channel_id, include_ephemeral=include_ephemeral)
         ]
 
     def message(self, channel: int | str, message_id: int) -> dict[str, Any] | None:
@@ -411,7 +490,10 @@ class FakeDiscord:
         """Deep copy of every channel's live messages (ephemeral included), for
         "nothing changed" assertions."""
         return {
-            cid: [copy.deepcopy(r.current) for r in self.store.channel_records(cid, include_ephemeral=True)]
+            cid: [
+                copy.deepcopy(r.current)
+                for r in self.store.channel_records(cid, include_ephemeral=True)
+            ]
             for cid in sorted(self.store.channels())
         }
 
@@ -437,13 +519,27 @@ class FakeDiscord:
                     return copy.deepcopy(record.current)
             return None
 
-        return await self.notifier.wait_for(find, timeout, lambda: f"no matching message in {channel!r} after {timeout}s")
+        return await self.notifier.wait_for(
+            find, timeout, lambda: f"no matching message in {channel!r} after {timeout}s"
+        )
 
     # ====================================================== world changes
-    def post_as_user(self, user: str | int, channel: int | str, content: str, **fields: Any) -> dict[str, Any]:
-        """A human posts a message (dispatched as MESSAGE_CREATE if intents allow)."""
+    def post_as_user(
+        self, user: str | int, channel: int | str, content: str, **fields: Any
+    ) -> dict[str, Any]:
+        """A human posts a message (dispatched as MESSAGE_CREATE if intents allow).
+
+        Raises ValueError when that user could not post there."""
         user_id = self.world.user_id(user)
         channel_id = self.world.channel_id(channel)
+        state = self.world.all_channels[channel_id]
+        if state.guild_id is None:
+            if state.recipient_id != user_id:
+                raise ValueError(f"user {user!r} is not in DM channel {channel_id}")
+        else:
+            need = Perm.SEND_MESSAGES_IN_THREADS if state.is_thread else Perm.SEND_MESSAGES
+            if not self.world.has_permission(channel_id, user_id, Perm.VIEW_CHANNEL | need):
+                raise ValueError(f"user {user!r} cannot post in channel {channel!r}")
         body = {"content": content, **fields}
         record = self.messages.create(channel_id=channel_id, author_id=user_id, body=body, files=[])
         return copy.deepcopy(record.current)
@@ -459,7 +555,9 @@ class FakeDiscord:
         """Create ``n`` text channels named ``{prefix}-{i}``; dispatch CHANNEL_CREATE."""
         ids = []
         for i in range(n):
-            channel = self.world.add_text_channel(guild_id, f"{prefix}-{i}", channel_type=GUILD_TEXT)
+            channel = self.world.add_text_channel(
+                guild_id, f"{prefix}-{i}", channel_type=GUILD_TEXT
+            )
             self.gateway.dispatch("CHANNEL_CREATE", self.world.channel_payload(channel))
             ids.append(channel.id)
         return ids
@@ -469,7 +567,11 @@ class FakeDiscord:
         50013 only forbids sending (Missing Permissions). Dispatches CHANNEL_UPDATE."""
         if code not in (50001, 50013):
             raise ValueError("code must be 50001 (no access) or 50013 (no send permission)")
-        denied = Perm.VIEW_CHANNEL if code == 50001 else Perm.SEND_MESSAGES | Perm.SEND_MESSAGES_IN_THREADS
+        denied = (
+            Perm.VIEW_CHANNEL
+            if code == 50001
+            else Perm.SEND_MESSAGES | Perm.SEND_MESSAGES_IN_THREADS
+        )
         self._set_bot_overwrite(channel, deny=int(denied))
 
     def allow_bot(self, channel: int | str) -> None:
@@ -479,7 +581,9 @@ class FakeDiscord:
     def _set_bot_overwrite(self, channel: int | str, *, deny: int) -> None:
         channel_id = self.world.channel_id(channel)
         self.world.set_member_overwrite(channel_id, self.world.bot_user_id, deny=deny)
-        self.gateway.dispatch("CHANNEL_UPDATE", self.world.channel_payload(self.world.all_channels[channel_id]))
+        self.gateway.dispatch(
+            "CHANNEL_UPDATE", self.world.channel_payload(self.world.all_channels[channel_id])
+        )
 
     def close_dms(self, user: str | int) -> None:
         """The user disallows DMs: sends to them answer 403 50007."""
@@ -502,7 +606,9 @@ class FakeDiscord:
         """Answer the next ``times`` requests matching ``method`` (or ``*``) and
         ``path_regex`` (searched in the path after /api/v10) with ``status``."""
         self._failures.append(
-            InjectedFailure(method.upper(), re.compile(path_regex), status, times, json, dict(headers or {}))
+            InjectedFailure(
+                method.upper(), re.compile(path_regex), status, times, json, dict(headers or {})
+            )
         )
 
     def set_latency(self, seconds: float) -> None:
@@ -524,6 +630,24 @@ class FakeDiscord:
     async def wait_until_connected(self, timeout: float = 5.0) -> None:
         """Wait until the bot has a READY/RESUMED gateway connection."""
         await self.gateway.wait_until_connected(timeout)
+
+    async def wait_until_disconnected(self, timeout: float = 5.0) -> None:
+        """Wait until no bot connection is live (e.g. after killing a bot process)."""
+        await self.notifier.wait_for(
+            lambda: not self.gateway.is_connected(),
+            timeout,
+            lambda: f"a bot was still connected after {timeout}s",
+        )
+
+    async def wait_for_commands(
+        self, guild_id: int | None = None, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """Wait until commands are registered globally (None) or in a guild."""
+        return await self.notifier.wait_for(
+            lambda: self.registered_commands(guild_id),
+            timeout,
+            lambda: f"no commands synced to scope {guild_id} within {timeout}s",
+        )
 
     # =========================================================== HTTP core
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
@@ -588,7 +712,9 @@ class FakeDiscord:
             return json_response({"message": "500: Internal Server Error", "code": 0}, status=500)
         if not isinstance(result, ApiResponse):
             result = ApiResponse(result)
-        return json_response(result.body, status=result.status, headers={**headers, **result.headers})
+        return json_response(
+            result.body, status=result.status, headers={**headers, **result.headers}
+        )
 
     def _take_failure(self, method: str, path: str) -> InjectedFailure | None:
         for failure in self._failures:

@@ -41,7 +41,9 @@ GUILD_MESSAGES = 1 << 9
 GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGES = 1 << 12
 DIRECT_MESSAGE_REACTIONS = 1 << 13
+GUILD_PRESENCES = 1 << 8
 MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 _GUILD_EVENTS = frozenset(
     {
@@ -62,7 +64,9 @@ _GUILD_EVENTS = frozenset(
         "THREAD_MEMBER_UPDATE",
     }
 )
-_MESSAGE_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"})
+_MESSAGE_EVENTS = frozenset(
+    {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
+)
 _REACTION_EVENTS = frozenset({"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"})
 _CONTENT_FIELDS = ("content", "embeds", "attachments", "components", "poll")
 MAX_BUFFERED_EVENTS = 20_000
@@ -107,6 +111,7 @@ class _Session:
     invalidated: bool = False
 
     def append(self, event: str, data: Any) -> None:
+        """Assign the next sequence number and freeze the frame (replays must match)."""
         self.seq += 1
         frame = json.dumps({"op": DISPATCH, "t": event, "s": self.seq, "d": data})
         self.events.append((self.seq, frame))
@@ -114,10 +119,12 @@ class _Session:
             del self.events[: len(self.events) - MAX_BUFFERED_EVENTS]
 
     def events_after(self, seq: int) -> list[tuple[int, str]]:
+        """Buffered frames with a sequence number above ``seq``."""
         start = bisect.bisect_right(self.events, seq, key=lambda item: item[0])
         return self.events[start:]
 
     def can_replay_from(self, seq: int) -> bool:
+        """Whether a RESUME from ``seq`` can be served from the buffer."""
         return seq <= self.seq and (not self.events or seq >= self.events[0][0] - 1)
 
 
@@ -133,11 +140,13 @@ class _Connection:
         self._lock = asyncio.Lock()
 
     async def send(self, payload: dict[str, Any] | str) -> None:
+        """Send one text frame (serialized so frames never interleave)."""
         text = payload if isinstance(payload, str) else json.dumps(payload)
         async with self._lock:
             await self.ws.send_str(text)
 
     def abort(self) -> None:
+        """Drop the TCP connection without a close frame (client sees 1006)."""
         transport = self.request.transport
         if transport is not None:
             transport.abort()
@@ -146,8 +155,16 @@ class _Connection:
 class GatewayHub:
     """All gateway sessions and connections of the fake."""
 
-    def __init__(self, world: World, *, token: Callable[[], str], heartbeat_interval: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        token: Callable[[], str],
+        heartbeat_interval: Callable[[], int],
+        on_change: Callable[[], None],
+    ) -> None:
         self.world = world
+        self._on_change = on_change
         self._token = token
         self._heartbeat_interval = heartbeat_interval
         self.resume_url = ""
@@ -158,12 +175,16 @@ class GatewayHub:
         self.identify_payloads: list[dict[str, Any]] = []
         self.connection_paths: list[str] = []
         self.presence: dict[str, Any] | None = None
+        self.enabled_privileged_intents = PRIVILEGED_INTENTS
+        """Privileged intents "enabled in the developer portal"; asking for others
+        closes the socket with 4014 (discord.py raises PrivilegedIntentsRequired)."""
         self._connected = asyncio.Event()
 
     # ------------------------------------------------------------- public
-    def has_session(self) -> bool:
-        """Whether any bot ever identified and its session is still valid."""
-        return any(not s.invalidated for s in self.sessions.values())
+    def ever_identified(self) -> bool:
+        """Whether any bot ever identified (interactions need a bot to exist; after
+        that, dispatches to an offline bot are simply buffered or lost, like Discord)."""
+        return self.identify_count > 0
 
     def is_connected(self) -> bool:
         """Whether a live connection has received READY or RESUMED."""
@@ -189,7 +210,10 @@ class GatewayHub:
             if need and not session.intents & need:
                 continue
             payload = data
-            if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE") and not session.intents & MESSAGE_CONTENT:
+            if (
+                event in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
+                and not session.intents & MESSAGE_CONTENT
+            ):
                 payload = redact_content(data, self.world.bot_user_id)
             session.append(event, payload)
             if session.connection is not None:
@@ -279,6 +303,10 @@ class GatewayHub:
         if conn.session is not None:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
+        requested = int(data.get("intents", 0))
+        if requested & PRIVILEGED_INTENTS & ~self.enabled_privileged_intents:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         session = _Session(secrets.token_hex(16), int(data.get("intents", 0)), data.get("shard"))
         self.sessions[session.session_id] = session
         self.identify_count += 1
@@ -312,7 +340,9 @@ class GatewayHub:
     def _request_members(self, conn: _Connection, data: dict[str, Any]) -> None:
         if conn.session is None:
             return
-        guild_id = int(data["guild_id"] if not isinstance(data["guild_id"], list) else data["guild_id"][0])
+        guild_id = int(
+            data["guild_id"] if not isinstance(data["guild_id"], list) else data["guild_id"][0]
+        )
         guild = self.world.guilds.get(guild_id)
         if guild is None:
             return
@@ -374,8 +404,10 @@ class GatewayHub:
                 for seq, frame in session.events_after(conn.sent_seq):
                     await conn.send(frame)
                     conn.sent_seq = seq
-                if session.ready_seq and conn.sent_seq >= session.ready_seq:
+                ready = session.ready_seq and conn.sent_seq >= session.ready_seq
+                if ready and not self._connected.is_set():
                     self._connected.set()
+                    self._on_change()
         except (ConnectionError, RuntimeError) as exc:
             logger.debug("gateway writer stopped: %r", exc)
 
@@ -395,8 +427,9 @@ class GatewayHub:
             and c.sent_seq >= c.session.ready_seq > 0
             for c in self.connections
         )
-        if not still_ready:
+        if not still_ready and self._connected.is_set():
             self._connected.clear()
+            self._on_change()
 
     async def _safe_send(self, conn: _Connection, payload: dict[str, Any]) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):

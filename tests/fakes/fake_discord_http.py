@@ -205,12 +205,11 @@ class Router:
         global_limit: bool = True,
     ) -> None:
         """Register a route; literal routes must be added before overlapping templates."""
-        pattern = re.sub(
-            r"\{(\w+)\}",
-            r"(?P<\1>[^/]+)",
-            re.escape(template).replace(r"\{", "{").replace(r"\}", "}"),
-        )
-        regex = re.compile(f"^{pattern}/?$")
+        segments = [
+            f"(?P<{seg[1:-1]}>[^/]+)" if seg.startswith("{") else re.escape(seg)
+            for seg in template.split("/")
+        ]
+        regex = re.compile("^" + "/".join(segments) + "/?$")
         self._routes.append(RouteSpec(method, template, handler, auth, global_limit, regex))
 
     def resolve(self, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | bool | None:
@@ -235,8 +234,8 @@ DEFAULT_ROUTE_LIMITS: dict[str, tuple[int, float]] = {
     "POST /channels/{channel_id}/messages/{message_id}/threads": (5, 5.0),
     "POST /channels/{channel_id}/threads": (5, 5.0),
     "POST /users/@me/channels": (5, 5.0),
-    "PUT /applications/{application_id}/commands": (2, 5.0),
-    "PUT /applications/{application_id}/guilds/{guild_id}/commands": (2, 5.0),
+    "PUT /applications/{application_id}/commands": (5, 5.0),
+    "PUT /applications/{application_id}/guilds/{guild_id}/commands": (5, 5.0),
     "POST /webhooks/{webhook_id}/{webhook_token}": (5, 2.0),
 }
 """Per-route (limit, window seconds), close to what Discord advertises."""
@@ -404,10 +403,15 @@ class InjectedFailure:
     def response(self) -> web.Response:
         """The canned response (429s get Discord's rate limit headers and body)."""
         if self.status == 429:
-            retry = float((self.json or {}).get("retry_after", 0.1))
-            resp = too_many_requests(retry, scope="user", headers=self.headers)
-            if self.json is not None:
-                resp.body = json.dumps(self.json).encode()
+            body = {
+                "message": RATE_LIMITED_MESSAGE,
+                "retry_after": 0.1,
+                "global": False,
+                **(self.json or {}),
+            }
+            scope = "global" if body["global"] else "user"
+            resp = too_many_requests(float(body["retry_after"]), scope=scope, headers=self.headers)
+            resp.body = json.dumps(body).encode()
             return resp
         body = (
             self.json

@@ -14,6 +14,7 @@ import copy
 import mimetypes
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -135,7 +136,7 @@ class MessageRecord:
 
 # ------------------------------------------------------------------ validation
 def validate_message_body(
-    body: dict[str, Any], files: list[UploadedFile], *, size_limit: int, editing: bool
+    body: dict[str, Any], files: list[UploadedFile], *, size_limit: int
 ) -> None:
     """Reject what Discord rejects with 400 50035 (or 40005 for oversized files)."""
     errors = FormErrors()
@@ -155,7 +156,6 @@ def validate_message_body(
     for upload in files:
         if len(upload.data) > size_limit:
             raise ApiError(413, 40005, "Request entity too large")
-    del editing  # same rules for create and edit; emptiness is checked on the result
 
 
 def _validate_embeds(embeds: Any, errors: FormErrors) -> None:
@@ -400,7 +400,9 @@ class Notifier:
                 waiter.set_result(None)
         self._waiters.clear()
 
-    async def wait_for(self, predicate: Callable[[], T | None], timeout: float, describe: Callable[[], str]) -> T:
+    async def wait_for(
+        self, predicate: Callable[[], T | None], timeout: float, describe: Callable[[], str]
+    ) -> T:
         """Return the first truthy ``predicate()`` result; TimeoutError after ``timeout``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -507,11 +509,18 @@ def number_components(components: list[dict[str, Any]] | None) -> list[dict[str,
     return result
 
 
+def sanitize_filename(filename: str) -> str:
+    """Discord replaces spaces and strips characters it does not allow in names."""
+    cleaned = re.sub(r"[^\w.\-]", "", filename.replace(" ", "_"))
+    return cleaned or "unknown"
+
+
 def attachment_payload(
     stored: StoredFile, url_base: str, channel_id: int, description: str | None
 ) -> dict[str, Any]:
     """Discord attachment object pointing at the fake's CDN route."""
-    url = f"{url_base}/attachments/{channel_id}/{stored.attachment_id}/{stored.filename}"
+    name = urllib.parse.quote(stored.filename)
+    url = f"{url_base}/attachments/{channel_id}/{stored.attachment_id}/{name}"
     payload: dict[str, Any] = {
         "id": str(stored.attachment_id),
         "filename": stored.filename,
@@ -618,18 +627,25 @@ class MessageService:
         webhook_id: int | None = None,
         author_override: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        ephemeral_allowed: bool = False,
     ) -> MessageRecord:
         """Validate and store a new message, then dispatch MESSAGE_CREATE.
 
-        ``extra`` adds top-level fields (e.g. the legacy ``interaction`` object).
+        ``extra`` adds top-level fields (e.g. the legacy ``interaction`` object);
+        only interaction responses/followups may be ephemeral (``ephemeral_allowed``).
         """
-        validate_message_body(body, files, size_limit=self._size_limit(), editing=False)
+        validate_message_body(body, files, size_limit=self._size_limit())
         channel = self.world.all_channels[channel_id]
         message_id = self.world.snowflakes.next()
-        flags = (int(body.get("flags") or 0) & (_SETTABLE_FLAGS | EPHEMERAL)) | extra_flags
+        settable = _SETTABLE_FLAGS | (EPHEMERAL if ephemeral_allowed else 0)
+        flags = (int(body.get("flags") or 0) & settable) | extra_flags
         author = author_override or self.world.user_payload(author_id)
         payload = base_message(
-            message_id=message_id, channel_id=channel_id, author=author, message_type=message_type, flags=flags
+            message_id=message_id,
+            channel_id=channel_id,
+            author=author,
+            message_type=message_type,
+            flags=flags,
         )
         payload["tts"] = bool(body.get("tts", False))
         nonce = body.get("nonce")
@@ -679,21 +695,30 @@ class MessageService:
 
     # ------------------------------------------------------------------ edit
     def edit(
-        self, record: MessageRecord, body: dict[str, Any], files: list[UploadedFile], *, finish_loading: bool = False
+        self,
+        record: MessageRecord,
+        body: dict[str, Any],
+        files: list[UploadedFile],
+        *,
+        finish_loading: bool = False,
     ) -> MessageRecord:
         """Apply a PATCH (partial update) as a new version; dispatch MESSAGE_UPDATE.
 
         ``finish_loading`` is the first edit of a deferred ("thinking") response: it
         clears the LOADING flag and, like Discord, does not mark the message edited.
         """
-        validate_message_body(body, files, size_limit=self._size_limit(), editing=True)
+        validate_message_body(body, files, size_limit=self._size_limit())
         previous = record.versions[-1]
         payload = copy.deepcopy(previous.payload)
         self._apply_body(record, payload, body, files, creating=False)
         flags = int(payload.get("flags", 0))
         if "flags" in body and body["flags"] is not None:
             requested = int(body["flags"])
-            flags = (flags & ~SUPPRESS_EMBEDS) | (requested & SUPPRESS_EMBEDS) | (requested & IS_COMPONENTS_V2)
+            flags = (
+                (flags & ~SUPPRESS_EMBEDS)
+                | (requested & SUPPRESS_EMBEDS)
+                | (requested & IS_COMPONENTS_V2)
+            )
         if finish_loading:
             flags &= ~LOADING
         else:
@@ -717,17 +742,23 @@ class MessageService:
             payload.update(mention_fields(self.world, pings))
         else:
             pings = PingTargets()
-        record.versions.append(MessageVersion(payload, allowed, "create" if finish_loading else "edit", pings))
+        record.versions.append(
+            MessageVersion(payload, allowed, "create" if finish_loading else "edit", pings)
+        )
         if not record.ephemeral:
             self._dispatch("MESSAGE_UPDATE", self.gateway_payload(record))
         self._notify()
         return record
 
-    def system_update(self, record: MessageRecord, mutate: Callable[[dict[str, Any]], None]) -> MessageRecord:
+    def system_update(
+        self, record: MessageRecord, mutate: Callable[[dict[str, Any]], None]
+    ) -> MessageRecord:
         """A change Discord makes itself (crossposted flag, thread, reactions)."""
         payload = copy.deepcopy(record.current)
         mutate(payload)
-        record.versions.append(MessageVersion(payload, record.versions[-1].allowed_mentions, "system", PingTargets()))
+        record.versions.append(
+            MessageVersion(payload, record.versions[-1].allowed_mentions, "system", PingTargets())
+        )
         if not record.ephemeral:
             self._dispatch("MESSAGE_UPDATE", self.gateway_payload(record))
         self._notify()
@@ -750,7 +781,9 @@ class MessageService:
         if record.guild_id is not None:
             data["guild_id"] = str(record.guild_id)
             if self.world.member(record.guild_id, record.author_id) is not None:
-                data["member"] = self.world.member_payload(record.guild_id, record.author_id, with_user=False)
+                data["member"] = self.world.member_payload(
+                    record.guild_id, record.author_id, with_user=False
+                )
         return data
 
     def _apply_body(
@@ -771,7 +804,9 @@ class MessageService:
         if "poll" in body and creating:
             payload["poll"] = copy.deepcopy(body["poll"])
         if "attachments" in body or files:
-            payload["attachments"] = self._attachments(record, body, files, creating=creating, current=payload)
+            payload["attachments"] = self._attachments(
+                record, body, files, creating=creating, current=payload
+            )
         if creating:
             _check_components_v2(payload)
 
@@ -797,23 +832,31 @@ class MessageService:
                 if ident in uploads:
                     described[ident] = item.get("description")
                 elif ident in record.files:
-                    kept = next((a for a in current.get("attachments", []) if int(a["id"]) == ident), None)
+                    kept = next(
+                        (a for a in current.get("attachments", []) if int(a["id"]) == ident), None
+                    )
                     if kept is not None:
                         keep.append(kept)
         for index in sorted(uploads):
             upload = uploads[index]
             stored = StoredFile(
                 attachment_id=self.world.snowflakes.next(),
-                filename=upload.filename,
+                filename=sanitize_filename(upload.filename),
                 data=upload.data,
                 content_type=guess_content_type(upload.filename, upload.content_type),
             )
             record.files[stored.attachment_id] = stored
             self.store.cdn[stored.attachment_id] = stored
-            keep.append(attachment_payload(stored, self._url_base(), record.channel_id, described.get(index)))
+            keep.append(
+                attachment_payload(
+                    stored, self._url_base(), record.channel_id, described.get(index)
+                )
+            )
         return keep
 
-    def _apply_reference(self, payload: dict[str, Any], body: dict[str, Any], channel_id: int) -> int | None:
+    def _apply_reference(
+        self, payload: dict[str, Any], body: dict[str, Any], channel_id: int
+    ) -> int | None:
         reference = body.get("message_reference")
         if not reference:
             return None
@@ -822,7 +865,9 @@ class MessageService:
         if target is None:
             if reference.get("fail_if_not_exists", True):
                 errors = FormErrors()
-                errors.add(("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message")
+                errors.add(
+                    ("message_reference",), "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
+                )
                 errors.raise_if_any()
             return None
         if payload["type"] == 0:
@@ -840,11 +885,14 @@ class MessageService:
 
 
 def _check_components_v2(payload: dict[str, Any]) -> None:
-    if int(payload.get("flags", 0)) & IS_COMPONENTS_V2 and (payload.get("content") or payload.get("embeds")):
+    if int(payload.get("flags", 0)) & IS_COMPONENTS_V2 and (
+        payload.get("content") or payload.get("embeds")
+    ):
         errors = FormErrors()
         errors.add(
             ("content",),
             "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
-            "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
+            "The 'content' and 'embeds' fields cannot be used "
+            "when using MessageFlags.IS_COMPONENTS_V2",
         )
         errors.raise_if_any()

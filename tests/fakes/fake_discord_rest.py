@@ -99,9 +99,19 @@ class RestApi:
         add("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message)
         add("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message)
         add("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", self.crosspost)
-        add("POST", "/channels/{channel_id}/messages/{message_id}/threads", self.thread_from_message)
-        add("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.add_reaction)
-        add("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me", self.remove_reaction)
+        add(
+            "POST", "/channels/{channel_id}/messages/{message_id}/threads", self.thread_from_message
+        )
+        add(
+            "PUT",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            self.add_reaction,
+        )
+        add(
+            "DELETE",
+            "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
+            self.remove_reaction,
+        )
         add("POST", "/channels/{channel_id}/threads", self.thread_without_message)
         add("PUT", "/channels/{channel_id}/thread-members/@me", self.join_thread)
         add("POST", "/channels/{channel_id}/typing", self.typing)
@@ -113,8 +123,18 @@ class RestApi:
         add("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member)
         add("GET", "/guilds/{guild_id}/threads/active", self.active_threads)
         token_route = {"auth": False, "global_limit": False}
-        add("POST", "/interactions/{webhook_id}/{webhook_token}/callback", interactions.handle_callback, **token_route)
-        add("POST", "/webhooks/{webhook_id}/{webhook_token}", interactions.webhook_execute, **token_route)
+        add(
+            "POST",
+            "/interactions/{webhook_id}/{webhook_token}/callback",
+            interactions.handle_callback,
+            **token_route,
+        )
+        add(
+            "POST",
+            "/webhooks/{webhook_id}/{webhook_token}",
+            interactions.webhook_execute,
+            **token_route,
+        )
         message_route = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
         add("GET", message_route, interactions.webhook_get, **token_route)
         add("PATCH", message_route, interactions.webhook_edit, **token_route)
@@ -172,7 +192,12 @@ class RestApi:
         return {
             "url": self.fake.gateway_url,
             "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 1000 - self.fake.identify_count, "reset_after": 14_400_000, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000 - self.fake.identify_count,
+                "reset_after": 14_400_000,
+                "max_concurrency": 1,
+            },
         }
 
     async def get_application(self, req: ApiRequest) -> dict[str, Any]:
@@ -228,11 +253,15 @@ class RestApi:
 
     async def get_command(self, req: ApiRequest) -> dict[str, Any]:
         """GET one command."""
-        return copy.deepcopy(self.fake.commands.get(self._scope(req), int(req.params["command_id"])))
+        return copy.deepcopy(
+            self.fake.commands.get(self._scope(req), int(req.params["command_id"]))
+        )
 
     async def edit_command(self, req: ApiRequest) -> dict[str, Any]:
         """PATCH one command."""
-        return self.fake.commands.edit(self._scope(req), int(req.params["command_id"]), req.body or {})
+        return self.fake.commands.edit(
+            self._scope(req), int(req.params["command_id"]), req.body or {}
+        )
 
     async def delete_command(self, req: ApiRequest) -> ApiResponse:
         """DELETE one command."""
@@ -278,7 +307,9 @@ class RestApi:
         body = req.body or {}
         bot = self.world.bot_user_id
         if channel.is_thread:
-            if channel.owner_id != bot and not self.world.has_permission(channel.id, bot, Perm.MANAGE_THREADS):
+            if channel.owner_id != bot and not self.world.has_permission(
+                channel.id, bot, Perm.MANAGE_THREADS
+            ):
                 raise missing_permissions()
             for key in ("name", "archived", "locked", "auto_archive_duration"):
                 if key in body:
@@ -333,7 +364,12 @@ class RestApi:
         if enforce:
             previous = self.store.nonce_hit(channel.id, str(nonce), now)
             if previous is not None:
-                logger.debug("nonce %s already used in %s: returning message %s", nonce, channel.id, previous.id)
+                logger.debug(
+                    "nonce %s already used in %s: returning message %s",
+                    nonce,
+                    channel.id,
+                    previous.id,
+                )
                 return copy.deepcopy(previous.current)
         record = self.messages.create(
             channel_id=channel.id, author_id=self.world.bot_user_id, body=body, files=req.files
@@ -365,7 +401,9 @@ class RestApi:
         bot = self.world.bot_user_id
         if record.author_id != bot:
             only_flags = set(body) <= {"flags"}
-            if not only_flags or not self.world.has_permission(channel.id, bot, Perm.MANAGE_MESSAGES):
+            if not only_flags or not self.world.has_permission(
+                channel.id, bot, Perm.MANAGE_MESSAGES
+            ):
                 raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self.messages.edit(record, body, req.files)
         return copy.deepcopy(record.current)
@@ -375,7 +413,9 @@ class RestApi:
         channel = self._channel(req)
         record = self._message(req, channel)
         bot = self.world.bot_user_id
-        if record.author_id != bot and not self.world.has_permission(channel.id, bot, Perm.MANAGE_MESSAGES):
+        if record.author_id != bot and not self.world.has_permission(
+            channel.id, bot, Perm.MANAGE_MESSAGES
+        ):
             raise missing_permissions()
         self.messages.delete(record)
         return ApiResponse(status=204)
@@ -386,7 +426,9 @@ class RestApi:
         ids = [int(i) for i in (req.body or {}).get("messages", [])]
         if not 2 <= len(ids) <= 100:
             errors = FormErrors()
-            errors.add(("messages",), "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
+            errors.add(
+                ("messages",), "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length."
+            )
             errors.raise_if_any()
         two_weeks_ago = time.time() - 14 * 86400
         deleted = []
@@ -395,7 +437,9 @@ class RestApi:
             if record is None:
                 continue
             if ((mid >> 22) + 1420070400000) / 1000 < two_weeks_ago:
-                raise ApiError(400, 50034, "You can only bulk delete messages that are under 14 days old.")
+                raise ApiError(
+                    400, 50034, "You can only bulk delete messages that are under 14 days old."
+                )
             self.messages.delete(record, dispatch=False)
             deleted.append(str(mid))
         data: dict[str, Any] = {"ids": deleted, "channel_id": str(channel.id)}
@@ -409,7 +453,10 @@ class RestApi:
         """GET pinned messages (the 2025 paginated shape)."""
         channel = self._channel(req, need=Perm.VIEW_CHANNEL | Perm.READ_MESSAGE_HISTORY)
         pinned = [r for r in self.store.channel_records(channel.id) if r.current.get("pinned")]
-        items = [{"pinned_at": r.current.get("timestamp"), "message": copy.deepcopy(r.current)} for r in reversed(pinned)]
+        items = [
+            {"pinned_at": r.current.get("timestamp"), "message": copy.deepcopy(r.current)}
+            for r in reversed(pinned)
+        ]
         return {"items": items, "has_more": False}
 
     async def pin(self, req: ApiRequest) -> ApiResponse:
@@ -483,7 +530,9 @@ class RestApi:
         retry_after = self.fake.limiter.take_shared(f"crosspost:{channel.id}", limit, window)
         if retry_after is not None:
             raise RateLimitedError(retry_after, "shared")
-        self.messages.system_update(record, lambda p: p.update(flags=int(p.get("flags", 0)) | CROSSPOSTED))
+        self.messages.system_update(
+            record, lambda p: p.update(flags=int(p.get("flags", 0)) | CROSSPOSTED)
+        )
         for follower in self.fake.followers:
             if follower.source_channel_id == channel.id:
                 self._deliver_crosspost(record, follower)
@@ -530,12 +579,22 @@ class RestApi:
             raise ApiError(403, 50024, "Cannot execute action on this channel type")
         target_raw = str((req.body or {}).get("webhook_channel_id", ""))
         target = self.world.channel(int(target_raw)) if target_raw.isdigit() else None
-        if target is None or target.guild_id is None or target.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
+        if (
+            target is None
+            or target.guild_id is None
+            or target.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT)
+        ):
             raise unknown_channel()
-        if not self.world.has_permission(target.id, self.world.bot_user_id, Perm.VIEW_CHANNEL | Perm.MANAGE_WEBHOOKS):
+        if not self.world.has_permission(
+            target.id, self.world.bot_user_id, Perm.VIEW_CHANNEL | Perm.MANAGE_WEBHOOKS
+        ):
             raise missing_permissions()
         existing = next(
-            (f for f in self.fake.followers if (f.source_channel_id, f.target_channel_id) == (source.id, target.id)),
+            (
+                f
+                for f in self.fake.followers
+                if (f.source_channel_id, f.target_channel_id) == (source.id, target.id)
+            ),
             None,
         )
         follower = existing or Follower(source.id, target.id, self.world.snowflakes.next())
@@ -557,7 +616,8 @@ class RestApi:
         thread = self._create_thread(channel, body, thread_type, thread_id=record.id)
         thread_payload = self.world.channel_payload(thread)
         self.messages.system_update(
-            record, lambda p: p.update(thread=thread_payload, flags=int(p.get("flags", 0)) | HAS_THREAD)
+            record,
+            lambda p: p.update(thread=thread_payload, flags=int(p.get("flags", 0)) | HAS_THREAD),
         )
         return self._thread_response(thread)
 
@@ -566,7 +626,11 @@ class RestApi:
         channel = self._channel(req)
         body = req.body or {}
         thread_type = int(body.get("type") or PRIVATE_THREAD)
-        need = Perm.CREATE_PRIVATE_THREADS if thread_type == PRIVATE_THREAD else Perm.CREATE_PUBLIC_THREADS
+        need = (
+            Perm.CREATE_PRIVATE_THREADS
+            if thread_type == PRIVATE_THREAD
+            else Perm.CREATE_PUBLIC_THREADS
+        )
         if not self.world.has_permission(channel.id, self.world.bot_user_id, need):
             raise missing_permissions()
         if channel.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT) or thread_type not in (
@@ -595,7 +659,11 @@ class RestApi:
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
             invitable=bool(body.get("invitable", True)),
         )
-        event = {**self.world.channel_payload(thread), "newly_created": True, "member": self._thread_member(thread)}
+        event = {
+            **self.world.channel_payload(thread),
+            "newly_created": True,
+            "member": self._thread_member(thread),
+        }
         self.fake.gateway.dispatch("THREAD_CREATE", event)
         return thread
 
@@ -660,7 +728,11 @@ class RestApi:
     async def active_threads(self, req: ApiRequest) -> dict[str, Any]:
         """GET active threads of a guild."""
         guild = self.world.guilds[self._guild(req)]
-        threads = [self.world.all_channels[t] for t in guild.thread_ids if not self.world.all_channels[t].archived]
+        threads = [
+            self.world.all_channels[t]
+            for t in guild.thread_ids
+            if not self.world.all_channels[t].archived
+        ]
         return {
             "threads": [self.world.channel_payload(t) for t in threads],
             "members": [self._thread_member(t) for t in threads],

@@ -1,0 +1,94 @@
+"""Issue 2: the bot boots, syncs, answers, refuses, and survives restarts and reconnects."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Newsroom
+
+EDITORIAL = {"draft", "review", "publish", "correct", "retract", "triage", "newsroom"}
+READER = {"feedback", "subscribe", "unsubscribe", "archive"}
+
+
+async def test_boot_syncs_editorial_commands_only_to_the_home_guild(newsroom: Newsroom) -> None:
+    fake = newsroom.discord
+    home = {c["name"] for c in fake.registered_commands(fake.world.home_guild_id)}
+    glob = {c["name"] for c in fake.registered_commands(None)}
+    assert home == EDITORIAL and glob == READER
+    assert fake.registered_commands(fake.world.other_guild_id) == []
+    calls = len(fake.sync_calls)
+    await newsroom.restart()
+    assert len(fake.sync_calls) == calls  # unchanged schema: no second sync
+
+
+async def test_status_is_answered_ephemerally(newsroom: Newsroom) -> None:
+    handle = await newsroom.invoke("editor1", "newsroom status")
+    final = await handle.wait_final()
+    assert handle.ephemeral
+    text = handle.text()
+    assert "claude-sonnet-5-5: reachable" in text
+    assert "Next editions" in text and "Stories" in text
+
+
+async def test_a_reader_is_refused_editorial_commands_and_nothing_changes(newsroom: Newsroom
+                                                                           ) -> None:
+    before_db, before_channels = newsroom.db(), newsroom.visible()
+    for command, options in [("draft list", {}), ("review spike", {"story": 1, "reason": "x"}),
+                             ("publish queue", {}), ("newsroom status", {})]:
+        handle = await newsroom.invoke("reader", command, options)
+        assert handle.ephemeral, command
+        assert "editor" in handle.text().lower() or "admins" in handle.text(), handle.text()
+    assert newsroom.db() == before_db
+    assert newsroom.visible() == before_channels
+
+
+async def test_editorial_commands_are_not_offered_in_other_servers(newsroom: Newsroom) -> None:
+    import pytest
+
+    from tests.fakes.fake_discord_commands import CommandUnavailable
+
+    with pytest.raises(CommandUnavailable):
+        await newsroom.discord.invoke("admin2", "draft list", {},
+                                      guild=newsroom.discord.world.other_guild_id)
+
+
+async def test_setup_validates_and_restart_keeps_settings(newsroom: Newsroom) -> None:
+    before = newsroom.db()
+    bad = await newsroom.invoke("admin", "newsroom setup", {"timezone": "Mars/Olympus"})
+    assert bad.ephemeral and "not an IANA time zone" in bad.text()
+    bad = await newsroom.invoke("admin", "newsroom setup", {"editions": "0 25 * * *"})
+    assert "not a valid cron" in bad.text()
+    bad = await newsroom.invoke("admin", "newsroom setup",
+                                {"announcement_channel": newsroom.channel("general")})
+    assert "not an announcement channel" in bad.text()
+    refused = await newsroom.invoke("editor1", "newsroom setup", {"timezone": "UTC"})
+    assert refused.ephemeral and "Manage" in refused.text()
+    assert newsroom.db() == before
+
+    ok = await newsroom.invoke("admin", "newsroom setup",
+                               {"timezone": "Europe/Berlin", "editions": "0 7 * * *; 0 18 * * *",
+                                "approvals_required": 2})
+    assert ok.ephemeral and "Saved" in ok.text()
+    await newsroom.restart()
+    current = newsroom.bot.admin.current
+    assert (current.timezone, current.editions, current.required_approvals) == (
+        "Europe/Berlin", ("0 7 * * *", "0 18 * * *"), 2)
+    handle = await newsroom.invoke("editor1", "newsroom status")
+    await handle.wait_final()
+    assert "Europe/Berlin" in handle.text()
+
+
+async def test_commands_keep_working_across_reconnect_and_dropped_socket(newsroom: Newsroom
+                                                                         ) -> None:
+    fake = newsroom.discord
+    await fake.send_reconnect()
+    handle = await newsroom.invoke("editor1", "draft list")
+    assert handle.ephemeral and "Latest stories" in handle.text()
+    await fake.drop_socket()
+    await fake.wait_until_connected()
+    handle = await newsroom.invoke("editor1", "draft list")
+    assert "Latest stories" in handle.text()
+    assert fake.resume_count >= 1
+
+
+async def test_stats_says_honestly_that_it_is_not_available_yet(newsroom: Newsroom) -> None:
+    handle = await newsroom.invoke("editor1", "newsroom stats")
+    assert handle.ephemeral and "not available yet" in handle.text()
