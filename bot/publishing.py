@@ -42,6 +42,7 @@ MAX_ATTEMPTS = 8
 CROSSPOSTS_PER_HOUR = 10
 LATE_AFTER = 60.0
 LOST_ACCESS_CODES = {10003, 50001, 50013}  # unknown channel, missing access/permissions
+LOST_ACCESS_LIMIT = 3
 
 
 class RateGate:
@@ -140,7 +141,7 @@ class Publisher:
         return story, when
 
     def _arm(self, story_id: int, at: datetime) -> None:
-        self.bot.editions.at(f"story:{story_id}", at, lambda: self.publish_due(story_id))
+        self.bot.editions.at(f"story:{story_id}", at, self.publish_due, story_id)
 
     async def unschedule(self, story_id: int, actor: Actor) -> Story:
         story = await self._decide(story_id, Action.UNSCHEDULE, actor)
@@ -379,22 +380,36 @@ class Publisher:
         return found
 
     async def _lost_access(self, delivery: Delivery, exc: discord.HTTPException) -> None:
+        """403/404 on a channel: warn the team at once, retry, and disable it after that.
+
+        A permission can be fixed by a server admin within minutes, so the first refusals
+        are retried like any failure; after LOST_ACCESS_LIMIT of them the destination is
+        disabled (its pending deliveries become failed, visible in the delivery log).
+        """
         code = getattr(exc, "code", 0)
         if isinstance(exc, discord.NotFound) and code not in LOST_ACCESS_CODES:
             await self._retry_later(delivery, exc)
             return
         dest = await self.store.destination(delivery.destination_id)
-        reason = f"lost access to <#{dest.channel_id}> (Discord {exc.status}: {exc.text or code})"
-        await self.notify(f"Warning: {reason}. Deliveries to that channel are disabled; "
-                          "it can be subscribed again with `/subscribe`.")
-        await self.store.mark_destination_warned(dest.id)
+        reason = f"no access to <#{dest.channel_id}> (Discord {exc.status}: {exc.text or code})"
+        if delivery.attempts + 1 < LOST_ACCESS_LIMIT:
+            if dest.warned_at is None:
+                await self.notify(f"Warning: {reason}. I will retry, and stop delivering there "
+                                  f"after {LOST_ACCESS_LIMIT} failed attempts.")
+                await self.store.mark_destination_warned(dest.id)
+            await self._retry_later(delivery, exc, quiet=True)
+            return
+        await self.store.delivery_failed(delivery.id, error=reason, retry_at=None)
         await self.store.disable_destination(dest.id, reason)
+        await self.notify(f"Deliveries to <#{dest.channel_id}> are now disabled: {reason}. "
+                          "A server admin there can `/subscribe` it again once I have access.")
         log.warning("destination %s disabled: %s", dest.channel_id, reason)
 
-    async def _retry_later(self, delivery: Delivery, exc: BaseException) -> None:
+    async def _retry_later(self, delivery: Delivery, exc: BaseException,
+                           quiet: bool = False) -> None:
         attempts = delivery.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:300]
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS and not quiet:
             await self.store.delivery_failed(delivery.id, error=error, retry_at=None)
             await self.notify(f"Delivery of story #{delivery.story_id} to <#{delivery.channel_id}> "
                               f"failed {attempts} times and was given up ({error}). "

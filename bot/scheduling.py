@@ -69,7 +69,6 @@ class EditionScheduler:
         self.bot = bot
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.handler: EditionHandler | None = None
-        self._timers: dict[str, Callable[[], Awaitable[None]]] = {}
 
     def start(self) -> None:
         """Must run inside the loop (setup_hook): AsyncIOScheduler binds to it."""
@@ -110,10 +109,15 @@ class EditionScheduler:
         current = self.bot.admin.current
         return next_fire_times(current.editions, current.timezone, utcnow(), count)
 
-    def at(self, job_id: str, when: datetime, func: Callable[[], Awaitable[None]]) -> None:
-        """A one-off job (a story's own time); replaced when scheduled again."""
-        self.scheduler.add_job(func, "date", run_date=when, id=job_id, replace_existing=True,
-                               misfire_grace_time=None, coalesce=True)
+    def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[None]],
+           *args: object) -> None:
+        """A one-off job (a story's own time); replaced when scheduled again.
+
+        `func` must be the coroutine function itself (not a lambda) so that APScheduler
+        runs it on the loop instead of in a thread.
+        """
+        self.scheduler.add_job(func, "date", args=args, run_date=when, id=job_id,
+                               replace_existing=True, misfire_grace_time=None, coalesce=True)
 
     def cancel(self, job_id: str) -> None:
         job = self.scheduler.get_job(job_id)
