@@ -157,3 +157,21 @@ async def test_subscribe_checks_permissions_and_unsubscribe(newsroom: Newsroom) 
     await newsroom.invoke("editor1", "publish now", {"story": story})
     await drained(newsroom)
     assert story_posts(newsroom, "news", story) == []
+
+
+async def test_a_delivery_left_in_flight_is_reconciled_not_resent(newsroom: Newsroom) -> None:
+    """The crash window: Discord created the message, the bot died before recording it."""
+    newsroom.discord.store.NONCE_WINDOW = 0.0  # and Discord no longer remembers the nonce
+    story = await make_story(newsroom, "approved")
+    bot = newsroom.bot
+    await bot.publisher.stop()  # hold the worker while we stage the crash
+    await bot.publisher._publish(await bot.store.story(story), None, "test")
+    delivery = (await bot.store.deliveries(story))[0]
+    parts = await bot.publisher.render(await bot.store.story(story))
+    channel = bot.get_channel(delivery.channel_id)
+    await channel.send(embeds=parts[0].embeds)  # the message that got out
+    await bot.store.delivery_sending(delivery.id)  # the row says "in flight"
+    bot.publisher.start()
+    await drained(newsroom)
+    assert len(story_posts(newsroom, "announcements", story)) == 1
+    assert (await bot.store.delivery(delivery.id)).state == "sent"

@@ -1,0 +1,91 @@
+"""A kill -9 in the middle of a fan-out, then a restart: every channel gets one copy."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+from tests.e2e.conftest import newsroom_env
+from tests.e2e.helpers import article
+from tests.e2e.process import BotProcess
+from tests.fakes.fake_anthropic import FakeAnthropic
+from tests.fakes.fake_discord import FakeDiscord
+
+CHANNELS = 50
+
+
+def prepare(db: Path, fake: FakeDiscord, channels: list[int]) -> int:
+    """A newsroom with 50 subscribers and one approved story, written before start-up."""
+    store = Store(db)
+    for channel_id in channels:
+        store.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
+                              channel_id=channel_id, added_by=fake.world.users["admin2"])
+    story = store.create_story(origin="human", status="approved",
+                               requested_by=fake.world.users["editor1"], topic="crash test",
+                               article=article().to_dict(), action="write")
+    store.close()
+    return story.id
+
+
+def copies(fake: FakeDiscord, channel_id: int, story_id: int) -> int:
+    return sum(1 for m in fake.channel_messages(channel_id) if m["embeds"] and
+               f"story #{story_id}" in (m["embeds"][0].get("author") or {}).get("name", ""))
+
+
+async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, tmp: Path,
+                                      kill_after: int) -> dict[int, int]:
+    channels = fake.add_text_channels(fake.world.other_guild_id, CHANNELS, prefix="sub")
+    db = tmp / "newsroom.db"
+    story = prepare(db, fake, channels)
+    env = {**newsroom_env(fake, claude), "NEWSROOM_DB": db}
+    bot = BotProcess(env, tmp)
+    targets = [*channels, fake.world.channels["announcements"]]
+    try:
+        await bot.start()
+        handle = await fake.invoke("editor1", "publish now", {"story": story})
+        await handle.wait_response(timeout=10)
+        async with asyncio.timeout(30):
+            while sum(copies(fake, c, story) for c in targets) < kill_after:
+                await asyncio.sleep(0.002)
+        bot.kill()
+        await bot.wait()
+        sent_before_restart = sum(copies(fake, c, story) for c in targets)
+        await bot.start()
+        async with asyncio.timeout(60):
+            while any(copies(fake, c, story) == 0 for c in targets):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # anything still in flight would show up now
+    finally:
+        await bot.stop()
+    counts = {c: copies(fake, c, story) for c in targets}
+    assert sent_before_restart < len(targets), "the kill came after the fan-out had finished"
+    store = Store(db)
+    states = {d.state for d in store.deliveries(story)}
+    store.close()
+    assert states == {"sent"}, (states, bot.output()[-2000:])
+    return counts
+
+
+@pytest.fixture
+async def fake() -> FakeDiscord:
+    async with FakeDiscord() as server:
+        server.set_latency(0.01)
+        yield server
+
+
+async def test_kill_during_fanout_then_restart_delivers_exactly_once(fake, fake_anthropic,
+                                                                     tmp_path) -> None:
+    counts = await kill_mid_fanout_and_restart(fake, fake_anthropic, tmp_path, kill_after=20)
+    assert set(counts.values()) == {1}, counts
+
+
+async def test_reconciliation_without_nonce_memory(fake, fake_anthropic, tmp_path) -> None:
+    """Discord forgets nonces after a few minutes; the history check must catch it alone."""
+    fake.store.NONCE_WINDOW = 0.0
+    counts = await kill_mid_fanout_and_restart(fake, fake_anthropic, tmp_path,
+                                               kill_after=random.randint(5, 45))
+    assert set(counts.values()) == {1}, counts
