@@ -14,8 +14,8 @@ from tests.fakes.fake_discord_messages import CROSSPOSTED
 def story_posts(room: Newsroom, channel: str | int, story_id: int) -> list[dict]:
     channel_id = room.channel(channel) if isinstance(channel, str) else channel
     return [m for m in room.discord.channel_messages(channel_id)
-            if m["embeds"] and f"story #{story_id}" in
-            (m["embeds"][0].get("author") or {}).get("name", "")]
+            if any(f"story #{story_id}" in (e.get("author") or {}).get("name", "")
+                   for e in m["embeds"])]
 
 
 async def subscribe(room: Newsroom, user: str, channel: str, guild: int | None = None) -> None:
