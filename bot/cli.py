@@ -24,6 +24,7 @@ def _secrets(settings) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import aiohttp
     import discord
 
     from bot.app import NewsroomBot, point_discord_at
@@ -39,12 +40,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(_run(bot, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:
         raise NewsroomError("Discord refused the token: check DISCORD_TOKEN") from None
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as exc:
+        raise NewsroomError(f"cannot reach Discord at {settings.discord_api_base} ({exc}); "
+                            "check the network or DISCORD_API_BASE") from None
     except KeyboardInterrupt:
         log.info("stopped")
     return 0
 
 
 async def _run(bot, token: str) -> None:  # type: ignore[no-untyped-def]
+    await bot.store.open()  # fail fast on a bad database, before connecting anywhere
     async with bot:
         await bot.start(token)
 

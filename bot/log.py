@@ -41,6 +41,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     for old in [h for h in root.handlers if getattr(h, "_newsroom", False)]:
         root.removeHandler(old)
     handler._newsroom = True  # type: ignore[attr-defined]
+    handler.addFilter(lambda record: "voice will NOT be supported" not in record.getMessage())
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("discord.http").setLevel(logging.WARNING)

@@ -27,8 +27,13 @@ class AsyncStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsroom-db")
         self._store: Store | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None
+
     async def open(self) -> AsyncStore:
-        self._store = await self._submit(Store, self.path)
+        if self._store is None:
+            self._store = await self._submit(Store, self.path)
         return self
 
     async def close(self) -> None:
