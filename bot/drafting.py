@@ -364,7 +364,7 @@ class Drafter:
         if sink is not None:
             try:
                 await sink.finished(outcome)
-            except Exception:  # noqa: BLE001 - the draft is stored; only its notice failed
+            except Exception:
                 log.exception("could not report the outcome of story %s", story_id)
         return outcome
 
@@ -460,7 +460,7 @@ async def _quietly(awaitable: Awaitable[None]) -> None:
     """Progress is a courtesy: a failed edit (expired token) must not fail the draft."""
     try:
         await awaitable
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a courtesy edit must not fail the draft
         log.debug("progress update failed: %s", exc)
 
 

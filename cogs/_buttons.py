@@ -22,7 +22,7 @@ async def handle_card_button(interaction: discord.Interaction, action: str,
     try:
         require_editor(actor_of(interaction), bot.admin.current.policy)
         await _dispatch(bot, interaction, action, story_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one error path
         await report_error(interaction, exc)
 
 

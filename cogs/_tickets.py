@@ -111,7 +111,7 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
                 await interaction.response.send_modal(reply_form(bot, self.ticket_id))
             else:
                 await resolve_ticket(bot, interaction, self.ticket_id, self.action, None)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one error path
             await report_error(interaction, exc)
 
 

@@ -56,7 +56,7 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button],
 
         try:
             await interaction.response.send_modal(FeedbackForm(self.story_id, submit))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one error path
             await report_error(interaction, exc)
 
 
@@ -77,7 +77,7 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button],
         try:
             story, article, _ = await bot.readers.archived(self.story_id)
             await say(interaction, embed=sources_embed(story.id, article))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one error path
             await report_error(interaction, exc)
 
 

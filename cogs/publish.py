@@ -36,7 +36,7 @@ class RetryDeliveries(discord.ui.DynamicItem[discord.ui.Button],
             count = await bot.publisher.retry_failed(self.story_id, actor_of(interaction))
             await say(interaction, f"Retrying {count} failed deliver"
                       f"{'y' if count == 1 else 'ies'} of #{self.story_id}.")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the one error path
             await report_error(interaction, exc)
 
 

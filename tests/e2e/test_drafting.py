@@ -50,7 +50,8 @@ async def test_request_shows_progress_then_posts_a_card(newsroom: Newsroom) -> N
     assert buttons(card) == ["newsroom:card:approve:1", "newsroom:card:changes:1",
                              "newsroom:card:edit:1", "newsroom:card:spike:1"]
     embed = card["embeds"][0]
-    assert "revision 1" in embed["footer"]["text"] and "claude-sonnet-5-5" in embed["footer"]["text"]
+    footer = embed["footer"]["text"]
+    assert "revision 1" in footer and "claude-sonnet-5-5" in footer
     assert "tokens" in embed["footer"]["text"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "Sources (2)" in fields and "Checks" in fields

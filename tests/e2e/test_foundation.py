@@ -21,7 +21,7 @@ async def test_boot_syncs_editorial_commands_only_to_the_home_guild(newsroom: Ne
 
 async def test_status_is_answered_ephemerally(newsroom: Newsroom) -> None:
     handle = await newsroom.invoke("editor1", "newsroom status")
-    final = await handle.wait_final()
+    await handle.wait_final()
     assert handle.ephemeral
     text = handle.text()
     assert "claude-sonnet-5-5: reachable" in text

@@ -117,8 +117,8 @@ async def test_a_destination_that_refuses_is_retried_warned_and_disabled(newsroo
     await wait_for(lambda: any("are now disabled" in n for n in notices()), timeout=15)
     warnings = [n for n in notices() if n.startswith("Warning: no access")]
     assert len(warnings) == 1
-    delivery = [d for d in await newsroom.bot.store.deliveries(story)
-                if d.channel_id == newsroom.channel("news")][0]
+    delivery = next(d for d in await newsroom.bot.store.deliveries(story)
+                    if d.channel_id == newsroom.channel("news"))
     assert delivery.state == "failed" and delivery.attempts == 3
     dests = await newsroom.bot.store.destinations(active_only=True)
     assert newsroom.channel("news") not in [d.channel_id for d in dests]

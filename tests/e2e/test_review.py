@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+from bot.lifecycle import Action, State
 from tests.bot.test_lifecycle import expected
 from tests.e2e.conftest import Newsroom
 from tests.e2e.helpers import make_story, thread_texts, wait_for
-
-from bot.lifecycle import Action, State
 
 ACTIONS = {
     Action.APPROVE: ("review approve", {}),
