@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import sqlite3
 import uuid
 from typing import Any
 
@@ -13,6 +15,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import backup
 from bot.admin import Admin
 from bot.claude import Claude
 from bot.config import Settings
@@ -22,6 +25,7 @@ from bot.errors import NewsroomError
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
+from storage.records import utcnow
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -129,7 +133,26 @@ class NewsroomBot(commands.Bot):
             await self.publisher.sync_announcement()
             await self.publisher.catch_up()
             self.publisher.start()
+            await self.schedule_backups()
         log.info("newsroom ready to connect (database %s)", self.settings.db_path)
+
+    async def schedule_backups(self) -> None:
+        """Daily at 03:00 newsroom time, and at once if the last one is over a day old."""
+        folder = self.settings.backup_dir
+        if folder is None:
+            return
+        self.editions.daily("backup", "0 3 * * *", self.backup)
+        if await asyncio.to_thread(backup.due, folder, utcnow()):
+            asyncio.get_running_loop().create_task(self.backup(), name="catch-up backup")
+
+    async def backup(self) -> None:
+        assert self.settings.backup_dir is not None
+        try:
+            await backup.run_backup(self.store, self.settings.backup_dir,
+                                    self.settings.backup_keep)
+        except (OSError, sqlite3.Error) as exc:
+            log.error("the daily backup failed: %s", exc)
+            await self.publisher.notify(f"The daily backup failed: {exc}")
 
     async def close(self) -> None:
         self.editions.shutdown()

@@ -119,6 +119,13 @@ class EditionScheduler:
         self.scheduler.add_job(func, "date", args=args, run_date=when, id=job_id,
                                replace_existing=True, misfire_grace_time=None, coalesce=True)
 
+    def daily(self, job_id: str, crontab: str, func: Callable[[], Awaitable[None]]) -> None:
+        """A recurring job in the newsroom time zone (the daily backup)."""
+        zone = ZoneInfo(self.bot.admin.current.timezone)
+        trigger = CronTrigger.from_crontab(crontab, timezone=zone)
+        self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, coalesce=True,
+                               misfire_grace_time=3600, max_instances=1)
+
     def cancel(self, job_id: str) -> None:
         job = self.scheduler.get_job(job_id)
         if job is not None:

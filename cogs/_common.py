@@ -9,15 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NewsroomError, NotAvailable
+from bot.errors import NewsroomError
 from bot.lifecycle import Actor, require_editor
 
 if TYPE_CHECKING:
     from bot.app import NewsroomBot
 
-# Commands that exist (so the command surface of the spec is complete) but whose desk
-# is not built yet; they say so instead of pretending. tests/test_project.py lists them.
-NOT_YET: set[str] = set()
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -47,12 +44,6 @@ class EditorialCog(commands.Cog):
         except NewsroomError as exc:
             raise app_commands.CheckFailure(str(exc)) from None
         return True
-
-
-def not_yet(name: str, desk: str) -> NotAvailable:
-    """The honest answer of a command whose desk is still being built."""
-    NOT_YET.add(name)
-    return NotAvailable(f"`/{name}` is not available yet: it arrives with the {desk}.")
 
 
 async def say(interaction: discord.Interaction, text: str | None = None, *,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import stats
 from bot.admin import AIStatus, ChannelInfo, SetupRequest, Status, gather_status
 from bot.app import NewsroomBot
 from bot.lifecycle import is_editor
-from cogs._common import actor_of, discord_time, not_yet, say
+from cogs._common import actor_of, discord_time, say
 
 STATUS_ORDER = ("drafting", "in_review", "changes_requested", "approved", "scheduled",
                 "failed", "published")
@@ -54,6 +57,26 @@ def status_embed(status: Status, timezone: str) -> discord.Embed:
         embed.add_field(name="Setup incomplete",
                         value="Run `/newsroom setup` with: " + ", ".join(
                             f"`{m}`" for m in status.missing_setup), inline=False)
+    return embed
+
+
+def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
+    embed = discord.Embed(title=f"{name}: the last {figures.days} days")
+    median = figures.median_hours_to_publish
+    embed.add_field(name="Drafts", value=f"{figures.requested} requested "
+                    f"({figures.requested_ai} by Claude)", inline=True)
+    embed.add_field(name="Published", value=str(figures.published), inline=True)
+    embed.add_field(name="Request to publication (median)",
+                    value=f"{median:.1f} h" if median is not None else "n/a", inline=True)
+    embed.add_field(name="Corrections", value=f"{figures.corrections} "
+                    f"({figures.corrections_per_story:.2f} per published story), "
+                    f"{figures.retractions} retraction(s)", inline=False)
+    tickets = "; ".join(f"{kind}: " + ", ".join(f"{n} {status}" for status, n in sorted(by.items()))
+                        for kind, by in sorted(figures.tickets.items())) or "none"
+    embed.add_field(name="Reader feedback", value=tickets[:1024], inline=False)
+    embed.add_field(name="Drafting cost", value=f"{figures.input_tokens:,} input / "
+                    f"{figures.output_tokens:,} output tokens ({figures.cache_read_tokens:,} "
+                    f"read from cache), ${figures.cost_usd:.2f}", inline=False)
     return embed
 
 
@@ -131,7 +154,14 @@ class AdminCog(commands.GroupCog, group_name="newsroom",
     @app_commands.describe(days="How many days back (default 30)")
     async def stats(self, interaction: discord.Interaction,
                     days: app_commands.Range[int, 1, 365] = 30) -> None:
-        raise not_yet("newsroom stats", "operations desk")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        figures = await stats.gather(self.bot.store, days)
+        name = self.bot.admin.current.name
+        png = await stats.chart(figures, f"{name}: the last {days} days")
+        embed = stats_embed(figures, name)
+        embed.set_image(url="attachment://stats.png")
+        await say(interaction, embed=embed,
+                  file=discord.File(io.BytesIO(png), filename="stats.png"))
 
 
 async def setup(bot: NewsroomBot) -> None:

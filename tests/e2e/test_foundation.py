@@ -89,6 +89,32 @@ async def test_commands_keep_working_across_reconnect_and_dropped_socket(newsroo
     assert fake.resume_count >= 1
 
 
-async def test_stats_says_honestly_that_it_is_not_available_yet(newsroom: Newsroom) -> None:
-    handle = await newsroom.invoke("editor1", "newsroom stats")
-    assert handle.ephemeral and "not available yet" in handle.text()
+async def test_stats_gives_figures_and_a_chart(newsroom: Newsroom) -> None:
+    from tests.e2e.helpers import make_story
+
+    story = await make_story(newsroom, "approved")
+    await newsroom.invoke("editor1", "publish now", {"story": story})
+    await newsroom.bot.publisher.drain()
+    await newsroom.invoke("reader", "feedback", {"story": story, "kind": "tip", "text": "A tip."})
+    handle = await newsroom.invoke("editor1", "newsroom stats", {"days": 7})
+    final = await handle.wait_final(lambda m: bool(m.get("embeds")))
+    assert handle.ephemeral
+    fields = {f["name"]: f["value"] for f in final["embeds"][0]["fields"]}
+    assert fields["Published"] == "1" and fields["Drafts"].startswith("1 requested")
+    assert "tip: 1 open" in fields["Reader feedback"]
+    assert final["embeds"][0]["image"]["url"].endswith("stats.png")
+    [attachment] = final["attachments"]
+    png = newsroom.discord.attachment_bytes(attachment)
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    reader = await newsroom.invoke("reader", "newsroom stats")
+    assert reader.ephemeral and "admins and editors" in reader.text()
+
+
+async def test_a_daily_backup_is_taken_at_start_when_due(newsroom: Newsroom) -> None:
+    from tests.e2e.helpers import wait_for
+
+    folder = newsroom.tmp / "backups"
+    await newsroom.restart(NEWSROOM_BACKUP_DIR=folder, NEWSROOM_BACKUP_KEEP=3)
+    copies = await wait_for(lambda: list(folder.glob("newsroom-*.db")))
+    assert len(copies) == 1
+    assert newsroom.bot.editions.scheduler.get_job("backup") is not None
