@@ -104,10 +104,13 @@ def cost_usd(model: str, usage: Usage) -> float:
 
 
 def source_line(number: int, doc: SourceDoc) -> str:
+    """The request's list of sources. A document's title is its first line or file name,
+    written by whoever wrote the source: it stays inside the document block, never here,
+    where it would read as the editor's instructions."""
     if doc.kind == "url":
         return f"[{number}] {doc.url} (a web page: fetch it with the web_fetch tool)"
     kind = {"pdf": "PDF document", "file": "attached file", "text": "pasted text"}[doc.kind]
-    return f"[{number}] {doc.title} ({kind}, given above as document 'Source {number}')"
+    return f"[{number}] {kind}, given above as document 'Source {number}'"
 
 
 def document_block(number: int, doc: SourceDoc) -> dict[str, Any]:

@@ -358,21 +358,29 @@ class Publisher:
 
     async def _reconcile(self, delivery: Delivery, parts: list[RenderedMessage],
                          sent: list[int]) -> list[int]:
-        """Find parts that reached Discord before a crash, so they are not sent twice."""
+        """Find parts that reached Discord before a crash, so they are not sent twice.
+
+        A part is recognised by its first embed (author line with the story number,
+        title, text), among the bot's own messages posted after the delivery was
+        created, in order: two stories with the same text cannot be confused.
+        """
         channel = self.bot.get_partial_messageable(delivery.channel_id)
         after = discord.utils.time_snowflake(delivery.created_at - timedelta(seconds=5))
-        mine: dict[str, int] = {}
+        mine: list[tuple[tuple[str | None, ...], int]] = []
         await self.gate.acquire()
         async for message in channel.history(limit=100, after=discord.Object(after),
                                              oldest_first=True):
             if message.author.id == self.bot.user.id and message.embeds:  # type: ignore[union-attr]
-                mine.setdefault(message.embeds[0].description or "", message.id)
+                mine.append((_embed_key(message.embeds[0]), message.id))
         found = list(sent)
+        position = 0
         for part in parts[len(sent):]:
-            key = part.embeds[0].description or "" if part.embeds else ""
-            if key not in mine:
+            key = _embed_key(part.embeds[0]) if part.embeds else ()
+            match = next((i for i in range(position, len(mine)) if mine[i][0] == key), None)
+            if match is None:
                 break
-            found.append(mine[key])
+            found.append(mine[match][1])
+            position = match + 1
         if len(found) > len(sent):
             log.info("delivery %s: %d part(s) already in the channel after a restart",
                      delivery.id, len(found) - len(sent))
@@ -483,6 +491,10 @@ class Publisher:
         count = await self.store.retry_deliveries(story_id, actor_id=actor.user_id)
         self.kick()
         return count
+
+
+def _embed_key(embed: discord.Embed) -> tuple[str | None, ...]:
+    return (embed.author.name, embed.title, embed.description)
 
 
 def _duration(seconds: float) -> str:

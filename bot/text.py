@@ -17,6 +17,11 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
 
 
+def has_visible(text: str | None) -> bool:
+    """Whether anything would show: not only whitespace, invisible or control characters."""
+    return bool(_VISIBLE.search(strip_invisible(text or "")))
+
+
 def clean_text(text: str | None, option: str, limit: int, *, multiline: bool = True) -> str:
     """Trimmed text with something visible in it, within `limit` characters."""
     cleaned = strip_invisible(text or "").strip()

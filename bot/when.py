@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.text import strip_invisible
 
 MAX_AHEAD = timedelta(days=366)
 EXAMPLES = ("`next`, `2026-12-01 08:00`, `in 2h`, `in 1d 6h`, or a Discord timestamp like "
@@ -33,7 +34,7 @@ class When:
 
 def parse_when(text: str, *, timezone: str, now: datetime,
                next_edition: datetime | None) -> When:
-    raw = " ".join(text.strip().split())
+    raw = " ".join(strip_invisible(text).split())
     if not raw:
         raise InvalidInput(f"`when` is empty; use {EXAMPLES}.")
     if raw.lower() == "next":
@@ -61,9 +62,9 @@ def _relative(raw: str, now: datetime) -> datetime | None:
         if factor is None:
             raise InvalidInput(f"Unknown unit `{unit[:20]}`: use m, h, d or w (e.g. `in 2h`).")
         seconds += int(amount) * factor
-        if seconds > MAX_AHEAD.total_seconds() * 2:
-            break
-    return now + timedelta(seconds=seconds)
+    # Beyond the limit is refused by the caller; the cap keeps a huge number from
+    # overflowing timedelta.
+    return now + timedelta(seconds=min(seconds, MAX_AHEAD.total_seconds() * 2))
 
 
 def _discord(raw: str) -> datetime | None:

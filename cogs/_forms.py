@@ -14,6 +14,7 @@ import discord
 from bot.article import BOTTOM_LINE, SOURCES, WHY_IT_MATTERS, Article
 from bot.errors import InvalidInput
 from bot.render import take_text
+from bot.text import has_visible
 
 BODY_PART = 4000
 MAX_FORM_BODY = 2 * BODY_PART
@@ -37,8 +38,8 @@ def sources_text(article: Article) -> str:
 
 def article_from_form(headline: str, dek: str, body: str, sources: str) -> Article:
     """Reuse the Markdown reader so a form and a file mean the same thing."""
-    if not headline.strip() or not body.strip():
-        raise InvalidInput("A draft needs a headline and a body.")
+    if not has_visible(headline) or not has_visible(body):
+        raise InvalidInput("A draft needs a headline and a body; nothing was saved.")
     parts = [f"# {' '.join(headline.split())}", dek.strip(), body.strip()]
     if sources.strip():
         parts += [f"## {SOURCES}", sources.strip()]

@@ -26,13 +26,15 @@ async def send_feedback(bot: NewsroomBot, interaction: discord.Interaction, stor
     ticket, outcomes = await bot.readers.submit(
         story_id=story_id, user_id=interaction.user.id, guild_id=interaction.guild_id,
         channel_id=interaction.channel_id, kind=kind, text=text, quote=quote)
-    await post_ticket(bot, ticket)
     lines = [f"Thank you. Your {kind} is ticket #{ticket.id}; the editors will look at it "
              "and you will hear back by direct message."]
     for old in outcomes:
         reply = f" Reply: {old.reply}" if old.reply else ""
         lines.append(f"Earlier ticket #{old.id} was {old.status}.{reply}")
+    # Answer first: a burst of tickets can hold the feedback channel's post behind its
+    # rate limit for seconds, and Discord drops an interaction unanswered after 3 s.
     await say(interaction, "\n".join(lines))
+    await post_ticket(bot, ticket)
 
 
 class ReportButton(discord.ui.DynamicItem[discord.ui.Button],

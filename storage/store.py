@@ -531,6 +531,8 @@ class Store:
                 self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
                 return self.destination(dest_id), True
             created = not row["active"] or row["kind"] != kind
+            if not created and row["warned_at"] is None:
+                return self.destination(row["id"]), False  # already subscribed: no change
             self._update("destinations", row["id"], {
                 "kind": kind, "active": 1, "disabled_reason": None, "warned_at": None,
                 "updated_at": now, "added_by": added_by})

@@ -32,8 +32,11 @@ def prepare(db: Path, fake: FakeDiscord, channels: list[int]) -> int:
 
 
 def copies(fake: FakeDiscord, channel_id: int, story_id: int) -> int:
-    return sum(1 for m in fake.channel_messages(channel_id) if m["embeds"] and
-               f"story #{story_id}" in (m["embeds"][0].get("author") or {}).get("name", ""))
+    """Copies of a story in a channel; reads the fake's records without copying them."""
+    marker = f"story #{story_id}"
+    return sum(1 for record in fake.store.channel_records(channel_id)
+               if any((e.get("author") or {}).get("name", "").endswith(marker)
+                      for e in record.current.get("embeds") or ()))
 
 
 async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, tmp: Path,
@@ -50,7 +53,7 @@ async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, 
         await handle.wait_response(timeout=10)
         async with asyncio.timeout(30):
             while sum(copies(fake, c, story) for c in targets) < kill_after:
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.005)
         bot.kill()
         await bot.wait()
         sent_before_restart = sum(copies(fake, c, story) for c in targets)

@@ -14,7 +14,7 @@ from tests.fakes.fake_discord_messages import CROSSPOSTED
 def story_posts(room: Newsroom, channel: str | int, story_id: int) -> list[dict]:
     channel_id = room.channel(channel) if isinstance(channel, str) else channel
     return [m for m in room.discord.channel_messages(channel_id)
-            if any(f"story #{story_id}" in (e.get("author") or {}).get("name", "")
+            if any((e.get("author") or {}).get("name", "").endswith(f"story #{story_id}")
                    for e in m["embeds"])]
 
 
@@ -175,3 +175,21 @@ async def test_a_delivery_left_in_flight_is_reconciled_not_resent(newsroom: News
     await drained(newsroom)
     assert len(story_posts(newsroom, "announcements", story)) == 1
     assert (await bot.store.delivery(delivery.id)).state == "sent"
+
+
+async def test_reconciliation_does_not_mistake_another_story_with_the_same_text(
+        newsroom: Newsroom) -> None:
+    newsroom.discord.store.NONCE_WINDOW = 0.0
+    bot = newsroom.bot
+    first = await make_story(newsroom, "approved")
+    await newsroom.invoke("editor1", "publish now", {"story": first})
+    await drained(newsroom)
+    second = await make_story(newsroom, "approved")  # the very same article text
+    await bot.publisher.stop()
+    await bot.publisher._publish(await bot.store.story(second), None, "test")
+    delivery = (await bot.store.deliveries(second))[0]
+    await bot.store.delivery_sending(delivery.id)  # in flight, but nothing reached Discord
+    bot.publisher.start()
+    await drained(newsroom)
+    assert len(story_posts(newsroom, "announcements", second)) == 1
+    assert len(story_posts(newsroom, "announcements", first)) == 1
