@@ -204,3 +204,20 @@ async def test_edit_after_approval_clears_approvals(newsroom: Newsroom) -> None:
     story = await newsroom.bot.store.story(1)
     assert story.status == "in_review"
     assert await newsroom.bot.store.approvals(1, story.current_revision) == []
+
+
+async def test_url_sources_go_through_the_web_fetch_tool(newsroom: Newsroom) -> None:
+    url = "https://harbour.example.org/news/strike-ends"
+    newsroom.claude.web_pages[url] = (
+        "Strike ends at Eastham harbour\n\nThe harbour authority said on Monday that the "
+        "three-week strike ended after workers accepted a 6 percent pay rise.")
+    await request(newsroom, sources=f"{url} 1) The union said 1,800 members voted yes.")
+    await wait_card(newsroom, 1, "in_review")
+    body = newsroom.claude.message_requests[0].body
+    [tool] = body["tools"]
+    assert tool["name"] == "web_fetch" and tool["allowed_domains"] == ["harbour.example.org"]
+    text = body["messages"][0]["content"][-1]["text"]
+    assert f"[1] {url}" in text and "fetch it with the web_fetch tool" in text
+    revision = await newsroom.bot.store.revision(1)
+    first = revision.article["sources"][0]
+    assert first["url"] == url and first["publisher"] == "harbour.example.org"
