@@ -58,3 +58,32 @@ class BotProcess:
 
     def output(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
+
+
+def copies(fake: Any, channel_id: int, story_id: int) -> int:
+    """Copies of a story in a channel; reads the fake's records without copying them."""
+    marker = f"story #{story_id}"
+    return sum(1 for record in fake.store.channel_records(channel_id)
+               if any((e.get("author") or {}).get("name", "").endswith(marker)
+                      for e in record.current.get("embeds") or ()))
+
+
+async def publish_kill_restart(fake: Any, bot: BotProcess, story: int, targets: list[int],
+                               kill_after: int) -> int:
+    """`/publish now`, kill -9 once `kill_after` copies are out, restart, wait for all.
+
+    Returns how many copies were out when the process died.
+    """
+    handle = await fake.invoke("editor1", "publish now", {"story": story})
+    await handle.wait_response(timeout=10)
+    async with asyncio.timeout(30):
+        while sum(copies(fake, c, story) for c in targets) < kill_after:
+            await asyncio.sleep(0.005)
+    bot.kill()
+    await bot.wait()
+    at_kill = sum(copies(fake, c, story) for c in targets)
+    await bot.start()
+    async with asyncio.timeout(60):
+        while any(copies(fake, c, story) == 0 for c in targets):
+            await asyncio.sleep(0.05)
+    return at_kill

@@ -11,7 +11,7 @@ import pytest
 from storage.store import Store
 from tests.e2e.conftest import newsroom_env
 from tests.e2e.helpers import article
-from tests.e2e.process import BotProcess
+from tests.e2e.process import BotProcess, copies, publish_kill_restart
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.fakes.fake_discord import FakeDiscord
 
@@ -31,14 +31,6 @@ def prepare(db: Path, fake: FakeDiscord, channels: list[int]) -> int:
     return story.id
 
 
-def copies(fake: FakeDiscord, channel_id: int, story_id: int) -> int:
-    """Copies of a story in a channel; reads the fake's records without copying them."""
-    marker = f"story #{story_id}"
-    return sum(1 for record in fake.store.channel_records(channel_id)
-               if any((e.get("author") or {}).get("name", "").endswith(marker)
-                      for e in record.current.get("embeds") or ()))
-
-
 async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, tmp: Path,
                                       kill_after: int) -> dict[int, int]:
     channels = fake.add_text_channels(fake.world.other_guild_id, CHANNELS, prefix="sub")
@@ -49,18 +41,7 @@ async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, 
     targets = [*channels, fake.world.channels["announcements"]]
     try:
         await bot.start()
-        handle = await fake.invoke("editor1", "publish now", {"story": story})
-        await handle.wait_response(timeout=10)
-        async with asyncio.timeout(30):
-            while sum(copies(fake, c, story) for c in targets) < kill_after:
-                await asyncio.sleep(0.005)
-        bot.kill()
-        await bot.wait()
-        sent_before_restart = sum(copies(fake, c, story) for c in targets)
-        await bot.start()
-        async with asyncio.timeout(60):
-            while any(copies(fake, c, story) == 0 for c in targets):
-                await asyncio.sleep(0.05)
+        sent_before_restart = await publish_kill_restart(fake, bot, story, targets, kill_after)
         await asyncio.sleep(1.0)  # anything still in flight would show up now
     finally:
         await bot.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 from storage.store import Store
 from tests.e2e.conftest import Newsroom, newsroom_env
 from tests.e2e.helpers import article, make_story, wait_for
-from tests.e2e.process import BotProcess
+from tests.e2e.process import BotProcess, copies, publish_kill_restart
 from tests.e2e.test_drafting import SOURCES, wait_card
 from tests.e2e.test_publishing import drained, story_posts
 from tests.fakes.fake_anthropic import FakeAnthropic, Overloaded
@@ -19,14 +19,6 @@ from tests.fakes.fake_discord import FakeDiscord
 
 TRIALS = 10
 CHANNELS = 50
-
-
-def copies(fake: FakeDiscord, channel_id: int, story_id: int) -> int:
-    """Copies of a story in a channel; reads the fake's records without copying them."""
-    marker = f"story #{story_id}"
-    return sum(1 for record in fake.store.channel_records(channel_id)
-               if any((e.get("author") or {}).get("name", "").endswith(marker)
-                      for e in record.current.get("embeds") or ()))
 
 
 async def test_kill_9_at_random_moments_of_a_fanout(fake_anthropic: FakeAnthropic,
@@ -53,18 +45,7 @@ async def test_kill_9_at_random_moments_of_a_fanout(fake_anthropic: FakeAnthropi
             await bot.start()
             for story in stories:
                 kill_after = rng.randint(1, len(targets) - 1)
-                handle = await fake.invoke("editor1", "publish now", {"story": story})
-                await handle.wait_response(timeout=10)
-                async with asyncio.timeout(30):
-                    while sum(copies(fake, c, story) for c in targets) < kill_after:
-                        await asyncio.sleep(0.005)
-                bot.kill()
-                await bot.wait()
-                at_kill = sum(copies(fake, c, story) for c in targets)
-                await bot.start()
-                async with asyncio.timeout(60):
-                    while any(copies(fake, c, story) == 0 for c in targets):
-                        await asyncio.sleep(0.05)
+                at_kill = await publish_kill_restart(fake, bot, story, targets, kill_after)
                 outcomes.append((story, kill_after, at_kill))
             await asyncio.sleep(1.0)
         finally:
