@@ -93,6 +93,8 @@ async def test_request_carries_cached_system_documents_and_model(drafter, fake_a
     docs = [b for b in first["messages"][0]["content"] if b["type"] == "document"]
     assert len(docs) == 2 and all(d["citations"] == {"enabled": True} for d in docs)
     assert "The harbour authority" in docs[0]["source"]["data"]
+    task = first["messages"][0]["content"][-1]["text"]
+    assert "The harbour authority" not in task  # a source's words stay in its document
     revisions = [await drafter.store.revision(s) for s in (1, 2)]
     assert revisions[0].cache_creation_tokens > 0 and revisions[1].cache_read_tokens > 0
 

@@ -46,6 +46,9 @@ def test_iso_times_are_in_the_newsroom_time_zone() -> None:
     ("2030-01-01 00:00", "more than a year"),
     ("<t:99999999999999:F>", "cannot read"),
     ("'; DROP TABLE stories;--", "cannot read"),
+    ("in 99999999999999999999h", "more than a year"),  # once an OverflowError
+    ("in 99999999999999999999h 3 parsecs", "Unknown unit"),
+    ("\u200b\u2060\ufeff", "empty"),
 ])
 def test_refusals(text, message) -> None:
     with pytest.raises(InvalidInput, match=message):

@@ -160,6 +160,10 @@ async def test_feedback_cooldown_and_bad_input(newsroom: Newsroom) -> None:
     first = await newsroom.invoke("reader", "feedback", {"story": story, "kind": "tip",
                                                          "text": "A tip."})
     assert "ticket #1" in first.text()
+
+    async def triaged() -> int | None:  # the reader is answered before the ticket is posted
+        return (await newsroom.bot.store.ticket(1)).triage_message_id
+    await wait_for(triaged)
     before = newsroom.db()
     for options, message in [
         ({"story": story, "kind": "tip", "text": "Another."}, "You can send another"),

@@ -80,6 +80,7 @@ class Case:
     verify: Callable[[Newsroom, InteractionHandle], Awaitable[list[str]]] | None = None
 
 
+# The session's stories, by state: published, in review, approved, spiked, retracted.
 P, R, A, S, X = (Ref("published"), Ref("in_review"), Ref("approved"), Ref("spiked"),
                  Ref("retracted"))
 FRESH = Ref("fresh")
@@ -374,6 +375,10 @@ CASES: list[Case] = [
     Case("correct: note blanked in the form", "editor1", "correct",
          {"story": P, "kind": "correction", "text": "It was 6 to 3."}, "`text` is empty",
          modal={"Correction note (shown on every copy)": "   \n "}),
+    Case("correct: note long after NFC in the form", "editor1", "correct",
+         {"story": P, "kind": "correction", "text": "It was 6 to 3."},
+         "`text` is 2,000 characters",
+         modal={"Correction note (shown on every copy)": GROWS * 1000}),
     Case("correct: headline blanked in the form", "editor1", "correct",
          {"story": P, "kind": "clarification", "text": "It was 6 to 3."},
          "needs a headline and a body", modal={"Headline": "  "}),
@@ -438,6 +443,10 @@ CASES: list[Case] = [
     Case("report form: text long after NFC", "reader", "click newsroom:report:{published}",
          {}, "`text` is 3,000 characters",
          modal={"What is wrong or unclear?": GROWS * 1500}),
+    Case("report form: phrase long after NFC", "reader", "click newsroom:report:{published}",
+         {}, "`quote` is 600 characters",
+         modal={"What is wrong or unclear?": "Wrong.",
+                "The phrase in question (optional)": GROWS * 300}),
     Case("report form: mentions in text and phrase", "reader",
          "click newsroom:report:{published}", {}, "ticket #", accepted=True,
          modal={"Kind": ["clarification"], "What is wrong or unclear?": MENTIONS,
@@ -524,16 +533,15 @@ async def session(room: Newsroom) -> dict[str, int]:
                        ("spiked", "spiked"), ("retracted", "retracted")):
         ids[key] = await story(state)(room)
     await _subscribe_news(room)
-    ids["dismissed"] = await ticket(lambda _: _known(ids["published"]))(room)
+
+    async def the_published(_: Newsroom) -> int:
+        return ids["published"]
+    ids["dismissed"] = await ticket(the_published)(room)
     done = await room.invoke("editor1", "triage resolve",
                              {"ticket": ids["dismissed"], "action": "dismiss"})
     assert "dismissed" in done.text(), done.text()
     await settle(room)
     return ids
-
-
-async def _known(value: int) -> int:
-    return value
 
 
 async def _subscribe_news(room: Newsroom) -> None:
@@ -619,5 +627,7 @@ async def test_hostile_input_is_refused_clearly_and_changes_nothing(newsroom: Ne
     failures = []
     for case in CASES:
         failures += [f"{case.name}: {p}" for p in await run_case(newsroom, case, ids)]
-    print(f"hostile-input corpus: {len(CASES)} cases, {len(failures)} problem(s)")
+    accepted = sum(c.accepted for c in CASES)
+    print(f"hostile-input corpus: {len(CASES)} cases ({len(CASES) - accepted} refused, "
+          f"{accepted} accepted), {len(failures)} problem(s)")
     assert failures == [], "\n".join(failures)
