@@ -286,6 +286,37 @@ class LagSampler:
         return [lag for at, lag in self.samples if start <= at <= end]
 
 
+class GcWatch:
+    """Records every garbage collection (process-wide: a collection started by any thread
+    stops all Python code): (start time, generation, duration s)."""
+
+    def __init__(self) -> None:
+        self.collections: list[tuple[float, int, float]] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.monotonic()
+        else:
+            self.collections.append((self._started, info["generation"],
+                                     time.monotonic() - self._started))
+
+    def start(self) -> GcWatch:
+        import gc
+
+        gc.callbacks.append(self._callback)
+        return self
+
+    def stop(self) -> None:
+        import gc
+
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def between(self, start: float, end: float) -> list[tuple[float, int, float]]:
+        return [c for c in self.collections if start <= c[0] <= end]
+
+
 class StallWatch:
     """A thread that, while the loop is stalled (no sampler wake-up for `threshold`),
     snapshots the loop thread's Python stack: what the loop was busy with.

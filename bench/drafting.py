@@ -80,10 +80,9 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
     events = statistics.median(r["events"] for r in rows)
     line("ack", "ack (deferral)")
     line("first_edit", "-> first edit of the reply")
+    to_delta = statistics.median(r["first_delta"] - r["before_stream"] for r in rows)
     line("first_progress", "-> first progress edit ('words written')", summary=True,
-         note="of which stream before the 1st text delta: "
-              f"{fmt(ms(statistics.median(r['first_delta'] - r['before_stream'] for r in rows)), 0)}"
-              " ms")
+         note=f"of which the stream up to its 1st text delta: {fmt(ms(to_delta), 0)} ms")
     line("card", "-> card in the editorial channel", summary=True,
          note=f"of which the stream: {fmt(ms(statistics.median(r['stream'] for r in rows)), 0)}"
               " ms")

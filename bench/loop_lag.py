@@ -11,10 +11,13 @@ have waited at that moment. Phases, one after another on the same bot:
 
 The fakes run on their own loop in another thread (their work is not on the measured
 loop, but they share the GIL); `--shared-loop` puts them on the bot's loop, as in the
-e2e tests. `--diagnose` turns on asyncio debug mode and lists callbacks slower than
-20 ms (debug mode itself slows the loop; use it to find culprits, not for figures).
+e2e tests. `--gc-freeze` freezes every object alive once the bot is ready
+(`gc.freeze()`), a what-if for the full collections seen in the fan-out. `--diagnose`
+turns on asyncio debug mode, lists callbacks slower than 20 ms and prints the loop
+thread's stack during stalls (debug mode slows the loop: use it to find culprits, not
+for figures).
 
-Run: .venv/bin/python -m bench.loop_lag [--quick] [--shared-loop] [--diagnose]
+Run: .venv/bin/python -m bench.loop_lag [--quick] [--shared-loop] [--diagnose] [--gc-freeze]
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._drafts import SOURCES, TimedAnthropic, watch_original
-from bench._harness import LagSampler, Report, StallWatch, fmt, ms, newsroom, pct, run_main
+from bench._harness import GcWatch, LagSampler, Report, StallWatch, fmt, ms, newsroom, pct, run_main
 from bench.drafting import CHUNK_SIZE, EVENT_DELAY
 from tests.e2e.helpers import make_story
 
@@ -50,7 +53,8 @@ class SlowCallbacks(logging.Handler):
 
 
 def phase_lines(report: Report, name: str, sampler: LagSampler, window: tuple[float, float],
-                summary: bool, slow: SlowCallbacks | None, watch: StallWatch | None) -> None:
+                summary: bool, slow: SlowCallbacks | None, watch: StallWatch | None,
+                gcs: GcWatch) -> None:
     start, end = window
     lags = [ms(x) for x in sampler.between(start, end)]
     put = report.row if summary else report.line
@@ -61,6 +65,12 @@ def phase_lines(report: Report, name: str, sampler: LagSampler, window: tuple[fl
                    reverse=True)[:3]
     report.line("  worst at (s into the phase)",
                 ", ".join(f"{ms(lag):.0f} ms @ {at - start:.2f}" for lag, at in worst))
+    collections = gcs.between(start, end)
+    full = [c for c in collections if c[1] == 2]
+    longest = max(collections, key=lambda c: c[2], default=None)
+    report.line("  garbage collections (all / gen 2)", f"{len(collections)} / {len(full)}", "",
+                f"longest {fmt(ms(longest[2]), 1)} ms (gen {longest[1]}) @ "
+                f"{longest[0] - start:.2f} s" if longest else "")
     if slow is not None:
         for at, message in sorted(m for m in slow.seen if start <= m[0] <= end)[:8]:
             print(f"      slow callback @ {at - start:6.2f} s: {message[:220]}")
@@ -112,6 +122,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
                   fan_out=f"{channels} channels + announcement",
                   drafting=f"{DRAFTS} concurrent requests, event_delay {EVENT_DELAY} s, "
                            f"chunk_size {CHUNK_SIZE}", diagnose=bool(args.diagnose),
+                  gc_freeze=bool(args.gc_freeze),
                   switch_interval=f"{sys.getswitchinterval() * 1000:.0f} ms")
     slow = watch = None
     async with newsroom(tmp, own_thread=not args.shared_loop,
@@ -125,6 +136,12 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
             loop.set_debug(True)
             loop.slow_callback_duration = 0.02
             logging.getLogger("asyncio").propagate = False
+        if args.gc_freeze:  # what the bot could do at the end of start-up (see README)
+            import gc
+
+            gc.collect()
+            gc.freeze()
+        gcs = GcWatch().start()
         sampler = LagSampler(INTERVAL).start()
         if args.diagnose:
             watch = StallWatch(sampler).start()
@@ -135,19 +152,26 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
         await asyncio.sleep(0.5)
         draft = await drafts(fakes, DRAFTS)
         await sampler.stop()
+        gcs.stop()
         if watch is not None:
             watch.stop()
         stats = fakes.discord.stats
-    phase_lines(report, "idle", sampler, idle, False, slow, watch)
-    phase_lines(report, f"fan-out to {channels + 1} channels", sampler, fan, True, slow, watch)
-    phase_lines(report, f"{DRAFTS} concurrent drafts", sampler, draft, True, slow, watch)
+    phase_lines(report, "idle", sampler, idle, False, slow, watch, gcs)
+    phase_lines(report, f"fan-out to {channels + 1} channels", sampler, fan, True, slow, watch, gcs)
+    phase_lines(report, f"{DRAFTS} concurrent drafts", sampler, draft, True, slow, watch, gcs)
     report.line("Discord 429s over the run (global / route)",
                 f"{stats.global_429s} / {stats.route_429s}")
 
 
 def main() -> None:
-    run_main("loop_lag", __doc__.splitlines()[0], body, extra=lambda parser: parser.add_argument(
-        "--diagnose", action="store_true", help="asyncio debug mode: list slow callbacks"))
+    run_main("loop_lag", __doc__.splitlines()[0], body, extra=extra_args)
+
+
+def extra_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--diagnose", action="store_true",
+                        help="asyncio debug mode + stack snapshots of loop stalls")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.collect(); gc.freeze() once the bot is ready (a what-if)")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def proc_status(pid: int) -> dict[str, int]:
 async def one_run(fakes: Fakes, db: Path, cwd: Path, idle: float) -> dict[str, float]:
     env = {**newsroom_env(fakes.discord, fakes.claude), "NEWSROOM_DB": db,
            "NEWSROOM_LOG_LEVEL": "INFO"}
-    cwd.mkdir(parents=True, exist_ok=True)
+    cwd.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - set-up, not measured
     proc = BotProcess(env, cwd)
     spawn_wall = time.time()
     started = time.monotonic()
@@ -119,12 +119,21 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
     fakes = await Fakes(own_thread=False).start()
     try:
         for label, db in (("empty db", empty), (f"{stories // 1000}k stories", full)):
-            results = [await one_run(fakes, db, tmp / f"run-{label}-{i}", idle)
-                       for i in range(runs)]
+            results, crashed = [], 0
+            for i in range(runs):
+                try:
+                    results.append(await one_run(fakes, db, tmp / f"run-{label}-{i}", idle))
+                except RuntimeError as exc:  # the bot died: show why, go on with the rest
+                    crashed += 1
+                    print(f"    !! {label} run {i + 1}: {exc}")
+            if not results:
+                report.row(f"{label}: spawn -> ready", "CRASHED", "", f"{crashed} run(s)")
+                continue
             med = {k: statistics.median(r[k] for r in results) for k in results[0]}
-            each = ", ".join(fmt(r["ready"], 2) for r in results)
-            report.row(f"{label}: spawn -> ready (median of {runs})", fmt(med["ready"], 2), "s",
-                       f"runs: {each} (run 1 syncs commands)")
+            each = ", ".join(fmt(r["ready"], 2) for r in results) + (
+                f"; {crashed} run(s) CRASHED" if crashed else "")
+            report.row(f"{label}: spawn -> ready (median of {len(results)})",
+                       fmt(med["ready"], 2), "s", f"runs: {each} (run 1 syncs commands)")
             parts = " + ".join(f"{n} {fmt(med[n], 2)}" for n in
                                ("imports+settings", *(m for m, _ in MILESTONES)) if n in med)
             report.line("  of which (median, s)", "", "", parts)

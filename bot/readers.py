@@ -149,7 +149,8 @@ class ReaderDesk:
             try:
                 await self.bot.publisher.gate.acquire()
                 await self.bot.get_partial_messageable(delivery.channel_id).send(
-                    f"{text[:1700]}\nThe corrected article: {link}")
+                    f"{discord.utils.escape_mentions(text)[:1700]}\n"
+                    f"The corrected article: {link}")
                 sent += 1
             except discord.HTTPException as exc:
                 log.info("notice to %s failed: %s", delivery.channel_id, exc)

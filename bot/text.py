@@ -7,19 +7,23 @@ import unicodedata
 
 from bot.errors import InvalidInput
 
-# Zero-width and bidirectional control characters: invisible, and able to make a
-# ticket or a headline read differently from what is stored.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
-_VISIBLE = re.compile(r"[^\W_]|[^\s\w]", re.UNICODE)
+# Characters that only serve to hide or reorder text: zero-width space, word joiner,
+# byte-order mark, and the bidirectional embeddings, overrides and isolates that can
+# make a ticket or a headline read differently from what is stored. Joiners (ZWJ, ZWNJ)
+# and the LRM/RLM marks are kept: Persian, Indic scripts and emoji sequences need them.
+_TRICKS = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"}
 
 
 def strip_invisible(text: str) -> str:
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    """Remove the hiding and reordering characters; nothing else changes."""
+    return _TRICKS.sub("", text)
 
 
 def has_visible(text: str | None) -> bool:
-    """Whether anything would show: not only whitespace, invisible or control characters."""
-    return bool(_VISIBLE.search(strip_invisible(text or "")))
+    """Whether anything would show: not only whitespace, format or control characters."""
+    return any(unicodedata.category(c) not in _INVISIBLE_CATEGORIES
+               for c in strip_invisible(text or ""))
 
 
 def clean_text(text: str | None, option: str, limit: int, *, multiline: bool = True) -> str:
@@ -27,7 +31,7 @@ def clean_text(text: str | None, option: str, limit: int, *, multiline: bool = T
     cleaned = strip_invisible(text or "").strip()
     if not multiline:
         cleaned = " ".join(cleaned.split())
-    if not cleaned or not _VISIBLE.search(cleaned):
+    if not has_visible(cleaned):
         raise InvalidInput(f"`{option}` is empty; write something in it.")
     if len(cleaned) > limit:
         raise InvalidInput(f"`{option}` is {len(cleaned):,} characters; the limit is {limit:,}.")
@@ -37,6 +41,6 @@ def clean_text(text: str | None, option: str, limit: int, *, multiline: bool = T
 
 
 def clean_optional(text: str | None, option: str, limit: int) -> str | None:
-    if text is None or not strip_invisible(text).strip():
+    if text is None or not has_visible(text):
         return None
     return clean_text(text, option, limit)

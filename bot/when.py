@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
-from bot.text import strip_invisible
+from bot.text import has_visible, strip_invisible
 
 MAX_AHEAD = timedelta(days=366)
 EXAMPLES = ("`next`, `2026-12-01 08:00`, `in 2h`, `in 1d 6h`, or a Discord timestamp like "
@@ -35,7 +35,7 @@ class When:
 def parse_when(text: str, *, timezone: str, now: datetime,
                next_edition: datetime | None) -> When:
     raw = " ".join(strip_invisible(text).split())
-    if not raw:
+    if not has_visible(raw):
         raise InvalidInput(f"`when` is empty; use {EXAMPLES}.")
     if raw.lower() == "next":
         if next_edition is None:

@@ -178,7 +178,9 @@ async def post_event(bot: NewsroomBot, story: Story, text: str) -> None:
     if not story.thread_id:
         return
     try:
-        await bot.get_partial_messageable(story.thread_id).send(text[:2000])
+        # Editors' words are shown as typed but can never read as a mention.
+        await bot.get_partial_messageable(story.thread_id).send(
+            discord.utils.escape_mentions(text)[:2000])
     except discord.HTTPException as exc:
         log.info("could not post to the thread of story %s: %s", story.id, exc)
 

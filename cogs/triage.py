@@ -53,6 +53,8 @@ async def resolve_ticket(bot: NewsroomBot, interaction: discord.Interaction, tic
 
 async def _finish(bot: NewsroomBot, interaction: discord.Interaction, ticket_id: int,
                   action: str, reply: str | None, extra: str | None) -> None:
+    if not interaction.response.is_done():  # a DM and a card edit follow: answer in time
+        await interaction.response.defer(ephemeral=True, thinking=True)
     ticket = await bot.readers.resolve(ticket_id, actor_of(interaction), action, reply)
     state = await bot.readers.tell_reader(ticket)
     await refresh_ticket(bot, ticket_id)
@@ -69,6 +71,7 @@ def reply_form(bot: NewsroomBot, ticket_id: int) -> ReasonForm:
 
 async def _reply(bot: NewsroomBot, interaction: discord.Interaction, ticket_id: int,
                  text: str) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     ticket = await bot.readers.reply(ticket_id, actor_of(interaction), text)
     state = await bot.readers.tell_reader(ticket, reply_only=True)
     await refresh_ticket(bot, ticket_id)

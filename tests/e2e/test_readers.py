@@ -145,6 +145,7 @@ async def test_feedback_by_command_and_button_then_accept_and_dismiss(newsroom: 
     newsroom.discord.close_dms("reader")
     dismiss = await newsroom.invoke("editor2", "triage resolve",
                                     {"ticket": 2, "action": "dismiss", "reply": "Thanks!"})
+    await dismiss.wait_final()
     assert "DMs are closed" in dismiss.text()
     again = await newsroom.invoke("reader", "feedback", {"story": story, "kind": "comment",
                                                          "text": "Good work."})
