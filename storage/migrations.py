@@ -266,3 +266,10 @@ def m005_settings(db: Database) -> None:
         """
     )
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m006_pending_crosspost_index(db: Database) -> None:
+    """The delivery worker looks for queued crossposts on every pass."""
+    db.execute("CREATE INDEX idx_deliveries_crosspost ON deliveries(id) "
+               "WHERE state = 'sent' AND crosspost = 'pending'")
