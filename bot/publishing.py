@@ -18,13 +18,15 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import discord
 
 from bot.article import Article
+from bot.desk import story_facts
 from bot.errors import InvalidInput, NotFound, Refused
-from bot.lifecycle import Action, Actor, decide
+from bot.lifecycle import Action, Actor, decide, require_editor
 from bot.render import RenderedMessage, render_article
 from bot.scheduling import missed_fire_times
 from bot.when import When, parse_when
@@ -74,8 +76,6 @@ class QueueEntry:
 
 def correction_label(correction: Correction, timezone: str) -> tuple[str, str]:
     """('Correction, 24 Nov 2026', text): the note every delivered copy carries."""
-    from zoneinfo import ZoneInfo
-
     day = correction.created_at.astimezone(ZoneInfo(timezone)).strftime("%-d %b %Y")
     return f"{correction.kind.capitalize()}, {day}", correction.text
 
@@ -113,8 +113,6 @@ class Publisher:
         return story
 
     async def _decide(self, story_id: int, action: Action, actor: Actor) -> Story:
-        from bot.desk import story_facts
-
         story = await self._story(story_id)
         decide(action, await story_facts(self.store, story), actor, self.bot.admin.current.policy)
         return story
@@ -227,8 +225,6 @@ class Publisher:
                     self._arm(story.id, story.scheduled_for)
 
     async def queue(self, actor: Actor) -> list[QueueEntry]:
-        from bot.lifecycle import require_editor
-
         require_editor(actor, self.bot.admin.current.policy)
         nxt = self.next_edition()
         entries = [QueueEntry(s, s.scheduled_for if s.schedule_mode == "at" else nxt)
@@ -478,15 +474,11 @@ class Publisher:
             log.warning("could not post a notice to the editorial channel: %s", exc)
 
     async def deliveries(self, story_id: int, actor: Actor) -> tuple[Story, list[Delivery]]:
-        from bot.lifecycle import require_editor
-
         require_editor(actor, self.bot.admin.current.policy)
         story = await self._story(story_id)
         return story, await self.store.deliveries(story_id)
 
     async def retry_failed(self, story_id: int, actor: Actor) -> int:
-        from bot.lifecycle import require_editor
-
         require_editor(actor, self.bot.admin.current.policy)
         count = await self.store.retry_deliveries(story_id, actor_id=actor.user_id)
         self.kick()

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.article import Article
+from bot.desk import story_facts
 from bot.errors import InvalidInput, NotFound, Refused
 from bot.lifecycle import Action, Actor, decide, require_editor
+from bot.publishing import post_view
 from bot.render import render_retraction
 from bot.text import clean_optional, clean_text
 from storage.records import ArchiveHit, Correction, Delivery, Story, Ticket, utcnow
@@ -75,8 +77,6 @@ class ReaderDesk:
 
     async def check_correct(self, story_id: int, actor: Actor) -> tuple[Story, Article]:
         """Refuse early (before a form opens) when a correction is not possible."""
-        from bot.desk import story_facts
-
         story = await self._story(story_id)
         decide(Action.CORRECT, await story_facts(self.store, story), actor, self.policy)
         revision = await self.store.revision(story_id)
@@ -123,8 +123,6 @@ class ReaderDesk:
         return report
 
     async def _edit_copy(self, delivery: Delivery, parts: list) -> None:  # type: ignore[type-arg]
-        from bot.publishing import post_view
-
         channel = self.bot.get_partial_messageable(delivery.channel_id)
         ids = list(delivery.message_ids)
         for index, part in enumerate(parts):
@@ -157,8 +155,6 @@ class ReaderDesk:
         return sent
 
     async def retract(self, story_id: int, actor: Actor, reason: str) -> CopyReport:
-        from bot.desk import story_facts
-
         reason = clean_text(reason, "reason", MAX_CORRECTION)
         story = await self._story(story_id)
         decide(Action.RETRACT, await story_facts(self.store, story), actor, self.policy)

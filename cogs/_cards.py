@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.article import Article
-from bot.checks import Finding, summary_line
+from bot.checks import Finding, run_checks, summary_line
 from bot.render import split_text
 from storage.records import Revision, Story
 
@@ -114,8 +114,6 @@ def card_view(story: Story) -> discord.ui.View:
 
 async def card_parts(bot: NewsroomBot, story: Story) -> tuple[discord.Embed, discord.ui.View]:
     """The embed and buttons of a story's card as it stands now."""
-    from bot.checks import run_checks
-
     revision = article = findings = None
     if story.current_revision:
         revision = await bot.store.revision(story.id)

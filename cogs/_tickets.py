@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 import discord
 
 from bot.app import report_error
-from cogs._common import actor_of, say
+from cogs._common import actor_of
 from storage.records import Ticket
 
 if TYPE_CHECKING:
@@ -114,5 +114,3 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
         except Exception as exc:  # noqa: BLE001 - the one error path
             await report_error(interaction, exc)
 
-
-__all__ = ["TicketButton", "post_ticket", "refresh_ticket", "say", "ticket_embed"]
