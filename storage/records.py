@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Self
 
 
@@ -258,3 +258,27 @@ class ArchiveHit(Record):
     rank: float = 0.0
 
     _time_fields = ("published_at",)
+
+
+@dataclass
+class Stats:
+    """The figures of `/newsroom stats` for a window of days."""
+
+    days: int
+    since: datetime
+    requested: int = 0
+    requested_ai: int = 0
+    published: int = 0
+    median_hours_to_publish: float | None = None
+    corrections: int = 0
+    retractions: int = 0
+    tickets: dict[str, dict[str, int]] = field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost_usd: float = 0.0
+    per_day: list[tuple[date, int, int]] = field(default_factory=list)
+
+    @property
+    def corrections_per_story(self) -> float:
+        return self.corrections / self.published if self.published else 0.0

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from storage.records import (
     DraftJob,
     Revision,
     SourceDoc,
+    Stats,
     Story,
     Ticket,
     Usage,
@@ -866,6 +868,60 @@ class Store:
                           "WHERE status = 'published' ORDER BY published_at DESC LIMIT ?",
                           [limit])
         return [ArchiveHit.from_row(r) for r in rows]
+
+    # ---- figures -------------------------------------------------------------------
+
+    def _count(self, sql: str, params: Sequence[Any]) -> int:
+        row = self._one(sql, params)
+        return int(next(iter(row.values())) or 0) if row else 0
+
+    def stats(self, days: int, now: datetime) -> Stats:
+        """Every figure of `/newsroom stats` for the window, from one consistent read."""
+        since = now - timedelta(days=days)
+        start = iso(since)
+        figures = Stats(days=days, since=since)
+        with self.atomic():  # one snapshot for every query
+            figures.requested = self._count(
+                "SELECT count(*) FROM stories WHERE created_at >= ?", [start])
+            figures.requested_ai = self._count(
+                "SELECT count(*) FROM stories WHERE created_at >= ? AND origin = 'ai'", [start])
+            published = self._rows("SELECT created_at, published_at FROM stories WHERE "
+                                   "published_at >= ?", [start])
+            figures.published = len(published)
+            hours = [(datetime.fromisoformat(r["published_at"]) -
+                      datetime.fromisoformat(r["created_at"])).total_seconds() / 3600
+                     for r in published]
+            figures.median_hours_to_publish = statistics.median(hours) if hours else None
+            figures.corrections = self._count(
+                "SELECT count(*) FROM corrections WHERE created_at >= ?", [start])
+            figures.retractions = self._count(
+                "SELECT count(*) FROM stories WHERE retracted_at >= ?", [start])
+            for row in self._rows("SELECT kind, status, count(*) AS n FROM tickets WHERE "
+                                  "created_at >= ? GROUP BY kind, status", [start]):
+                figures.tickets.setdefault(row["kind"], {})[row["status"]] = row["n"]
+            usage = self._one(
+                "SELECT coalesce(sum(input_tokens), 0) AS i, coalesce(sum(output_tokens), 0) "
+                "AS o, coalesce(sum(cache_read_tokens), 0) AS c, coalesce(sum(cost_usd), 0) "
+                "AS usd FROM revisions WHERE author_kind = 'ai' AND created_at >= ?",
+                [start]) or {}
+            figures.input_tokens, figures.output_tokens = int(usage["i"]), int(usage["o"])
+            figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
+            figures.per_day = self._per_day(since, now)
+        return figures
+
+    def _per_day(self, since: datetime, now: datetime) -> list[tuple[date, int, int]]:
+        counts = {}
+        for column in ("created_at", "published_at"):
+            counts[column] = {r["d"]: r["n"] for r in self._rows(
+                f"SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM stories WHERE "
+                f"{column} >= ? GROUP BY d", [iso(since)])}
+        days, day = [], since.date()
+        while day <= now.date():
+            key = day.isoformat()
+            days.append((day, counts["created_at"].get(key, 0),
+                         counts["published_at"].get(key, 0)))
+            day += timedelta(days=1)
+        return days
 
     # ---- settings and meta ---------------------------------------------------------
 

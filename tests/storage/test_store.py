@@ -179,3 +179,21 @@ def test_guild_settings_round_trip(store: Store) -> None:
     store.set_guild_settings(1, {"timezone": "UTC"}, actor_id=9)
     assert store.guild_settings(1) == {"timezone": "UTC", "editions": ["0 8 * * *"]}
     assert store.guild_settings(2) == {}
+
+
+def test_stats_counts_the_window(store: Store) -> None:
+    from datetime import timedelta
+
+    from storage.records import utcnow
+
+    story = store.create_story(origin="human", status="approved", requested_by=1,
+                               article=ARTICLE)
+    store.publish(story.id, expected=["approved"], actor_id=1,
+                  archive={"headline": "h", "dek": "d", "body": "b"})
+    store.add_ticket(story_id=story.id, user_id=5, guild_id=None, channel_id=None,
+                     kind="tip", text="t", quote=None)
+    figures = store.stats(7, utcnow())
+    assert (figures.requested, figures.published, figures.tickets) == (1, 1, {"tip": {"open": 1}})
+    assert len(figures.per_day) == 8 and figures.per_day[-1][1:] == (1, 1)
+    later = store.stats(7, utcnow() + timedelta(days=30))
+    assert (later.requested, later.published) == (0, 0)
