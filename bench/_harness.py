@@ -248,6 +248,22 @@ async def newsroom(tmp: Path, *, own_thread: bool = True,
 # --------------------------------------------------------------------------- loop lag
 
 
+async def subscribe_channels(fakes: Fakes, room: Any, count: int) -> list[int]:
+    """`count` new channels in the other server, subscribed the way /subscribe stores them."""
+    fake = fakes.discord
+    other = fake.world.other_guild_id
+    ids = await fakes.sync(fake.add_text_channels, other, count, "sub")
+    admin2 = room.user("admin2")
+
+    def subscribe_all(store: Any) -> None:
+        for channel_id in ids:
+            store.add_destination(kind="subscriber", guild_id=other, channel_id=channel_id,
+                                  added_by=admin2)
+
+    await room.bot.store.run(subscribe_all)
+    return ids
+
+
 class LagSampler:
     """Sleeps `interval` in a loop on the current event loop and records the overshoot.
 

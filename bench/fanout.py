@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._harness import Fakes, Report, fmt, ms, newsroom, run_main, spread
+from bench._harness import Fakes, Report, fmt, ms, newsroom, run_main, spread, subscribe_channels
 from tests.e2e.helpers import make_story
 
 PROBE_COMMANDS = ("draft list", "newsroom status")
@@ -118,17 +118,8 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
                   article="tests/articles/clean_copyright_ruling.md")
     async with newsroom(tmp, own_thread=not args.shared_loop) as (fakes, room):
         fake = fakes.discord
-        other = fake.world.other_guild_id
-        channels = await fakes.sync(fake.add_text_channels, other, n_channels, "sub")
-        admin2 = room.user("admin2")
-
-        def subscribe_all(store: Any) -> None:
-            for channel_id in channels:
-                store.add_destination(kind="subscriber", guild_id=other,
-                                      channel_id=channel_id, added_by=admin2)
-
         setup_started = time.monotonic()
-        await room.bot.store.run(subscribe_all)
+        channels = await subscribe_channels(fakes, room, n_channels)
         report.line("subscribing channels (Store.add_destination)",
                     fmt(time.monotonic() - setup_started, 2), "s",
                     "setup, not part of the fan-out")

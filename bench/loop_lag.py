@@ -31,7 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from bench._drafts import SOURCES, TimedAnthropic, watch_original
-from bench._harness import GcWatch, LagSampler, Report, StallWatch, fmt, ms, newsroom, pct, run_main
+from bench._harness import (
+    GcWatch,
+    LagSampler,
+    Report,
+    StallWatch,
+    fmt,
+    ms,
+    newsroom,
+    pct,
+    run_main,
+    subscribe_channels,
+)
 from bench.drafting import CHUNK_SIZE, EVENT_DELAY
 from tests.e2e.helpers import make_story
 
@@ -82,17 +93,7 @@ def phase_lines(report: Report, name: str, sampler: LagSampler, window: tuple[fl
 
 
 async def fan_out(fakes: Any, room: Any, channels: int) -> tuple[float, float]:
-    fake = fakes.discord
-    other = fake.world.other_guild_id
-    ids = await fakes.sync(fake.add_text_channels, other, channels, "sub")
-    admin2 = room.user("admin2")
-
-    def subscribe_all(store: Any) -> None:
-        for channel_id in ids:
-            store.add_destination(kind="subscriber", guild_id=other, channel_id=channel_id,
-                                  added_by=admin2)
-
-    await room.bot.store.run(subscribe_all)
+    await subscribe_channels(fakes, room, channels)
     story = await make_story(room, "approved")
     await asyncio.sleep(1.0)  # the CHANNEL_CREATE events and set-up settle outside the phase
     start = time.monotonic()

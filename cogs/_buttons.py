@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.app import report_error
 from bot.errors import NewsroomError
 from bot.lifecycle import Action, require_editor
 from cogs._common import actor_of
@@ -19,11 +18,8 @@ if TYPE_CHECKING:
 async def handle_card_button(interaction: discord.Interaction, action: str,
                              story_id: int) -> None:
     bot: NewsroomBot = interaction.client  # type: ignore[assignment]
-    try:
-        require_editor(actor_of(interaction), bot.admin.current.policy)
-        await _dispatch(bot, interaction, action, story_id)
-    except Exception as exc:  # noqa: BLE001 - the one error path
-        await report_error(interaction, exc)
+    require_editor(actor_of(interaction), bot.admin.current.policy)
+    await _dispatch(bot, interaction, action, story_id)
 
 
 async def _dispatch(bot: NewsroomBot, interaction: discord.Interaction, action: str,

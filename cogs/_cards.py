@@ -15,6 +15,7 @@ import discord
 from bot.article import Article
 from bot.checks import Finding, run_checks, summary_line
 from bot.render import split_text
+from cogs._common import Guarded
 from storage.records import Revision, Story
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def _footer(story: Story, revision: Revision | None) -> str:
     return " · ".join(parts)
 
 
-class CardButton(discord.ui.DynamicItem[discord.ui.Button],
+class CardButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                  template=r"newsroom:card:(?P<action>[a-z]+):(?P<story>\d+)"):
     """A card button; survives restarts because its state is in its custom id."""
 
@@ -98,7 +99,7 @@ class CardButton(discord.ui.DynamicItem[discord.ui.Button],
                              match: Any) -> CardButton:
         return cls(match["action"], int(match["story"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         from cogs._buttons import handle_card_button
 
         await handle_card_button(interaction, self.action, self.story_id)

@@ -46,6 +46,25 @@ class EditorialCog(commands.Cog):
         return True
 
 
+class Guarded:
+    """Mixin for persistent buttons: they answer through the one error path too.
+
+    A `DynamicItem`'s own errors only reach discord.py's log; subclasses implement
+    `run()` and every failure gets the same ephemeral answer as a slash command's.
+    """
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        from bot.app import report_error
+
+        try:
+            await self.run(interaction)
+        except Exception as exc:  # noqa: BLE001 - the one error path
+            await report_error(interaction, exc)
+
+
 async def say(interaction: discord.Interaction, text: str | None = None, *,
               embed: discord.Embed | None = None, embeds: Sequence[discord.Embed] = (),
               ephemeral: bool = True, view: discord.ui.View | None = None,

@@ -46,7 +46,16 @@ def article_from_form(headline: str, dek: str, body: str, sources: str) -> Artic
     return Article.from_markdown("\n\n".join(p for p in parts if p))
 
 
-class ArticleForm(discord.ui.Modal):
+class Form(discord.ui.Modal):
+    """A modal whose errors take the one error path (ephemeral answer, log)."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        from bot.app import report_error
+
+        await report_error(interaction, error)
+
+
+class ArticleForm(Form):
     def __init__(self, title: str, on_submit: Submit, article: Article | None = None) -> None:
         super().__init__(title=title[:45], timeout=1800)
         self._submit = on_submit
@@ -81,13 +90,8 @@ class ArticleForm(discord.ui.Modal):
                                     self.sources.value)
         await self._submit(interaction, article)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
 
-        await report_error(interaction, error)
-
-
-class ReasonForm(discord.ui.Modal):
+class ReasonForm(Form):
     def __init__(self, title: str, label: str, on_submit: ReasonSubmit,
                  default: str | None = None, max_length: int = 1000) -> None:
         super().__init__(title=title[:45], timeout=900)
@@ -99,13 +103,8 @@ class ReasonForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._submit(interaction, self.reason.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
 
-        await report_error(interaction, error)
-
-
-class CorrectionForm(discord.ui.Modal):
+class CorrectionForm(Form):
     """The correction flow: the dated note, and the text as it should read now."""
 
     def __init__(self, story_id: int, kind: str, note: str, article: Article,
@@ -143,17 +142,12 @@ class CorrectionForm(discord.ui.Modal):
                                   sources_text(self._article))
         await self._submit(interaction, self.note.value, fixed)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
-
-        await report_error(interaction, error)
-
 
 KIND_OPTIONS = [("correction", "Something is wrong"), ("clarification", "Something is unclear"),
                 ("tip", "A tip for the newsroom"), ("comment", "A comment")]
 
 
-class FeedbackForm(discord.ui.Modal):
+class FeedbackForm(Form):
     """What the "Report an error" button opens: the same fields as /feedback."""
 
     def __init__(self, story_id: int,
@@ -175,8 +169,3 @@ class FeedbackForm(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         kind = self.kind.values[0] if self.kind.values else "correction"
         await self._submit(interaction, kind, self.text.value, self.quote.value or None)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
-
-        await report_error(interaction, error)

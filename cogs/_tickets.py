@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import discord
 
-from bot.app import report_error
-from cogs._common import actor_of
+from cogs._common import Guarded, actor_of
 from storage.records import Ticket
 
 if TYPE_CHECKING:
@@ -81,7 +80,7 @@ async def refresh_ticket(bot: NewsroomBot, ticket_id: int) -> None:
         log.info("could not update the triage card of ticket %s: %s", ticket_id, exc)
 
 
-class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
+class TicketButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                    template=r"newsroom:ticket:(?P<action>[a-z]+):(?P<ticket>\d+)"):
     STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
         "accept": discord.ButtonStyle.success,
@@ -101,16 +100,13 @@ class TicketButton(discord.ui.DynamicItem[discord.ui.Button],
                              match: re.Match[str]) -> TicketButton:
         return cls(match["action"], int(match["ticket"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         from cogs.triage import reply_form, resolve_ticket
 
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
-        try:
-            await bot.readers.ticket(self.ticket_id, actor_of(interaction))  # editor check
-            if self.action == "reply":
-                await interaction.response.send_modal(reply_form(bot, self.ticket_id))
-            else:
-                await resolve_ticket(bot, interaction, self.ticket_id, self.action, None)
-        except Exception as exc:  # noqa: BLE001 - the one error path
-            await report_error(interaction, exc)
+        await bot.readers.ticket(self.ticket_id, actor_of(interaction))  # editor check
+        if self.action == "reply":
+            await interaction.response.send_modal(reply_form(bot, self.ticket_id))
+        else:
+            await resolve_ticket(bot, interaction, self.ticket_id, self.action, None)
 

@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NewsroomBot, report_error
+from bot.app import NewsroomBot
 from bot.article import Article
-from cogs._common import say
+from cogs._common import Guarded, say
 from cogs._forms import FeedbackForm
 from cogs._tickets import post_ticket
 
@@ -37,7 +37,7 @@ async def send_feedback(bot: NewsroomBot, interaction: discord.Interaction, stor
     await post_ticket(bot, ticket)
 
 
-class ReportButton(discord.ui.DynamicItem[discord.ui.Button],
+class ReportButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                    template=r"newsroom:report:(?P<story>\d+)"):
     def __init__(self, story_id: int) -> None:
         super().__init__(discord.ui.Button(label="Report an error",
@@ -49,20 +49,17 @@ class ReportButton(discord.ui.DynamicItem[discord.ui.Button],
                              match: re.Match[str]) -> ReportButton:
         return cls(int(match["story"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
 
         async def submit(i: discord.Interaction, kind: str, text: str, quote: str | None
                          ) -> None:
             await send_feedback(bot, i, self.story_id, kind, text, quote)
 
-        try:
-            await interaction.response.send_modal(FeedbackForm(self.story_id, submit))
-        except Exception as exc:  # noqa: BLE001 - the one error path
-            await report_error(interaction, exc)
+        await interaction.response.send_modal(FeedbackForm(self.story_id, submit))
 
 
-class SourcesButton(discord.ui.DynamicItem[discord.ui.Button],
+class SourcesButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                     template=r"newsroom:sources:(?P<story>\d+)"):
     def __init__(self, story_id: int) -> None:
         super().__init__(discord.ui.Button(label="Sources",
@@ -74,13 +71,10 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button],
                              match: re.Match[str]) -> SourcesButton:
         return cls(int(match["story"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
-        try:
-            story, article, _ = await bot.readers.archived(self.story_id)
-            await say(interaction, embed=sources_embed(story.id, article))
-        except Exception as exc:  # noqa: BLE001 - the one error path
-            await report_error(interaction, exc)
+        story, article, _ = await bot.readers.archived(self.story_id)
+        await say(interaction, embed=sources_embed(story.id, article))
 
 
 def sources_embed(story_id: int, article: Article) -> discord.Embed:

@@ -9,15 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import NewsroomBot, report_error
+from bot.app import NewsroomBot
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, actor_of, discord_time, say, story_choices
+from cogs._common import EditorialCog, Guarded, actor_of, discord_time, say, story_choices
 
 STATE_MARKS = {"sent": "✓ sent", "pending": "… pending", "failed": "✗ failed",
                "cancelled": "– cancelled"}
 
 
-class RetryDeliveries(discord.ui.DynamicItem[discord.ui.Button],
+class RetryDeliveries(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                       template=r"newsroom:redeliver:(?P<story>\d+)"):
     def __init__(self, story_id: int) -> None:
         super().__init__(discord.ui.Button(label="Retry failed deliveries",
@@ -30,14 +30,11 @@ class RetryDeliveries(discord.ui.DynamicItem[discord.ui.Button],
                              match: re.Match[str]) -> RetryDeliveries:
         return cls(int(match["story"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
-        try:
-            count = await bot.publisher.retry_failed(self.story_id, actor_of(interaction))
-            await say(interaction, f"Retrying {count} failed deliver"
-                      f"{'y' if count == 1 else 'ies'} of #{self.story_id}.")
-        except Exception as exc:  # noqa: BLE001 - the one error path
-            await report_error(interaction, exc)
+        count = await bot.publisher.retry_failed(self.story_id, actor_of(interaction))
+        await say(interaction, f"Retrying {count} failed deliver"
+                  f"{'y' if count == 1 else 'ies'} of #{self.story_id}.")
 
 
 def deliveries_embed(story: Any, deliveries: list[Any]) -> discord.Embed:

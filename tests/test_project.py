@@ -7,7 +7,7 @@ import re
 import discord
 import pytest
 
-from bot.app import EDITORIAL_EXTENSIONS, EXTENSIONS, READER_EXTENSIONS, NewsroomBot
+from bot.app import EXTENSIONS, NewsroomBot
 from bot.config import Settings
 from tests.conftest import ROOT, make_settings
 
@@ -47,7 +47,6 @@ async def test_editorial_commands_are_guild_only_and_reader_commands_global(load
     assert {p.split()[0] for p in glob} == {"/feedback", "/subscribe", "/unsubscribe",
                                             "/archive"}
     assert not home & glob
-    assert len(EDITORIAL_EXTENSIONS) + len(READER_EXTENSIONS) == len(EXTENSIONS)
 
 
 async def test_readme_command_table_matches_the_code(loaded_bot) -> None:
