@@ -105,7 +105,7 @@ def fill_published(store: Any, n: int, gen: TextGen, *, destinations: int = 0,
         dest_ids = []
         for d in range(destinations):
             kind = "announcement" if d == 0 else "subscriber"
-            dest, _ = store.add_destination(kind=kind, guild_id=1, channel_id=10_000 + d,
+            dest, _ = store.outbox.add_destination(kind=kind, guild_id=1, channel_id=10_000 + d,
                                             added_by=requested_by)
             dest_ids.append((dest.id, dest.channel_id, kind))
         for i, story in enumerate(gen.stories(n)):

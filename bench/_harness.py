@@ -257,7 +257,7 @@ async def subscribe_channels(fakes: Fakes, room: Any, count: int) -> list[int]:
 
     def subscribe_all(store: Any) -> None:
         for channel_id in ids:
-            store.add_destination(kind="subscriber", guild_id=other, channel_id=channel_id,
+            store.outbox.add_destination(kind="subscriber", guild_id=other, channel_id=channel_id,
                                   added_by=admin2)
 
     await room.bot.store.run(subscribe_all)

@@ -135,7 +135,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
         handle = await fakes.invoke("editor1", "publish now", {"story": story})
         probing = asyncio.create_task(probes_during(fakes, n_probes, bound))
         await fakes.wait_response(handle, timeout=15)
-        await room.bot.publisher.drain(timeout=600)
+        await room.bot.courier.drain(timeout=600)
         drained = time.monotonic()
         during = await probing
         after = await fakes.sync(counters, fake)

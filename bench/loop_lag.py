@@ -99,7 +99,7 @@ async def fan_out(fakes: Any, room: Any, channels: int) -> tuple[float, float]:
     start = time.monotonic()
     handle = await fakes.invoke("editor1", "publish now", {"story": story})
     await fakes.wait_response(handle, timeout=15)
-    await room.bot.publisher.drain(timeout=600)
+    await room.bot.courier.drain(timeout=600)
     return start, time.monotonic()
 
 

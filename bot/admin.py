@@ -205,10 +205,10 @@ async def gather_status(admin: Admin, claude_status: AIStatus,
     def read(store: Any) -> tuple[dict, dict, int, int, int]:
         return (
             store.count_stories(),
-            store.delivery_counts(),
+            store.outbox.counts(),
             len(store.tickets("open", limit=10_000)),
             len(store.pending_jobs()),
-            len(store.destinations(active_only=True)),
+            len(store.outbox.destinations(active_only=True)),
         )
 
     stories, deliveries, tickets, jobs, dests = await admin.store.run(read)

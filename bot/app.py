@@ -16,13 +16,18 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import backup
+from bot import backup, http
 from bot.admin import Admin
 from bot.claude import Claude
 from bot.config import Settings
+from bot.copies import CopyKeeper, Renditions
+from bot.courier import Courier
+from bot.crossposts import Crossposter
 from bot.desk import StoryDesk
+from bot.discord_port import ClientPort
 from bot.drafting import Drafter
 from bot.errors import NewsroomError
+from bot.notices import Notices
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
@@ -106,17 +111,27 @@ class NewsroomBot(commands.Bot):
             tree_cls=NewsroomTree,
             **options,
         )
+        http.install(self)
         self.settings = settings
+        self.serving = True  # False for one-off CLI logins (sync-commands)
         self.store = AsyncStore(settings.db_path)
         self.admin = Admin(settings, self.store)
         self.claude = Claude(settings)
-        self.desk = StoryDesk(self.store, self.admin)
         self.drafter = Drafter(self.store, self.claude, self.admin, settings)
-        self.editions = EditionScheduler(self)
-        self.publisher = Publisher(self)
+        self.desk = StoryDesk(self.store, self.admin, self.drafter.cancel)
+        self.port = ClientPort(self)
+        self.notices = Notices(self.port, self.admin)
+        renditions = Renditions(self.store, self.admin)
+        self.crossposter = Crossposter(self.store, self.port)
+        self.courier = Courier(self.store, self.port, renditions,
+                               CopyKeeper(self.store, self.port, renditions), self.crossposter,
+                               self.notices)
+        self.editions = EditionScheduler(self.admin)
+        self.publisher = Publisher(self.store, self.admin, self.editions, self.courier,
+                                   self.notices)
         self.editions.handler = self.publisher.run_edition
-        self.readers = ReaderDesk(self)
-        self.serving = True  # False for one-off CLI logins (sync-commands)
+        self.readers = ReaderDesk(self.store, self.admin, settings, self.desk, self.courier,
+                                  self.notices, self.port)
 
     @property
     def home_guild(self) -> discord.Object:
@@ -139,7 +154,7 @@ class NewsroomBot(commands.Bot):
             await self.drafter.resume_all()
             await self.publisher.sync_announcement()
             await self.publisher.catch_up()
-            self.publisher.start()
+            self.courier.start()
             await self.schedule_backups()
         log.info("newsroom ready to connect (database %s)", self.settings.db_path)
 
@@ -159,12 +174,12 @@ class NewsroomBot(commands.Bot):
                                     self.settings.backup_keep)
         except (OSError, sqlite3.Error) as exc:
             log.error("the daily backup failed: %s", exc)
-            await self.publisher.notify(f"The daily backup failed: {exc}")
+            await self.notices.team(f"The daily backup failed: {exc}")
 
     async def close(self) -> None:
         self.editions.shutdown()
         await self.drafter.stop()
-        await self.publisher.stop()
+        await self.courier.stop()
         await super().close()
         await self.claude.close()
         await self.store.close()

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     min_sources: int = Field(2, alias="NEWSROOM_MIN_SOURCES", ge=0, le=20)
     draft_max_attempts: int = Field(5, alias="NEWSROOM_DRAFT_MAX_ATTEMPTS", ge=1, le=50)
     draft_timeout: float = Field(180.0, alias="NEWSROOM_DRAFT_TIMEOUT", gt=0)
-    feedback_cooldown: float = Field(60.0, alias="NEWSROOM_FEEDBACK_COOLDOWN", ge=0)
+    feedback_allowance: int = Field(3, alias="NEWSROOM_FEEDBACK_ALLOWANCE", ge=1, le=1000)
     backup_dir: Annotated[Path | None, BeforeValidator(_blank_to_none)] = Field(
         None, alias="NEWSROOM_BACKUP_DIR"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.admin import Admin
@@ -17,7 +18,7 @@ from bot.errors import InvalidInput, NotFound, Refused
 from bot.lifecycle import Action, Actor, State, StoryFacts, Transition, decide, require_editor
 from bot.text import clean_text
 from storage.records import Approval, AuditEvent, Revision, Story
-from storage.store import Conflict
+from storage.store import Conflict, Store
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,7 @@ class StoryView:
     revisions: list[Revision]
 
 
-async def story_facts(store: AsyncStore, story: Story) -> StoryFacts:
-    approvals = await store.approvals(story.id, story.current_revision)
+def facts_of(story: Story, approvals: list[Approval]) -> StoryFacts:
     return StoryFacts(
         status=State(story.status),
         requested_by=story.requested_by,
@@ -65,10 +65,16 @@ async def story_facts(store: AsyncStore, story: Story) -> StoryFacts:
     )
 
 
+async def story_facts(store: AsyncStore, story: Story) -> StoryFacts:
+    return facts_of(story, await store.approvals(story.id, story.current_revision))
+
+
 class StoryDesk:
-    def __init__(self, store: AsyncStore, admin: Admin) -> None:
+    def __init__(self, store: AsyncStore, admin: Admin,
+                 stop_drafting: Callable[[int], None] = lambda story_id: None) -> None:
         self.store = store
         self.admin = admin
+        self.stop_drafting = stop_drafting
 
     @property
     def policy(self):  # type: ignore[no-untyped-def]
@@ -155,13 +161,26 @@ class StoryDesk:
                 "Fix the draft, or approve with `override:` and a written reason.\n"
                 + "\n".join(f"- {f.message}" for f in failing[:6]))
         note = clean_text(note, "note", 500) if note else None
+        revision, policy = story.current_revision, self.policy
+        override = override if failing else None
+
+        def decide_and_record(s: Store) -> tuple[Story, Transition]:
+            """Count and record in one step on the store's thread: of two editors
+            approving at once, exactly one is the last needed, whoever comes second."""
+            with s.atomic():
+                now = s.story(story_id)
+                if now.current_revision != revision:
+                    raise Conflict(f"story #{story_id} is now at revision {now.current_revision}")
+                decided = decide(Action.APPROVE, facts_of(now, s.approvals(story_id, revision)),
+                                 actor, policy)
+                return s.approve(story_id, revision=revision, editor_id=actor.user_id,
+                                 note=note, to=decided.to_state, override=override), decided
+
         try:
-            story = await self.store.approve(
-                story_id, revision=story.current_revision, editor_id=actor.user_id, note=note,
-                to=transition.to_state, override=override if failing else None)
+            story, transition = await self.store.run(decide_and_record)
         except Conflict:
             raise Refused(CHANGED_MEANWHILE.format(id=story_id)) from None
-        return ApprovalResult(story, transition, findings, override if failing else None)
+        return ApprovalResult(story, transition, findings, override)
 
     async def request_changes(self, story_id: int, actor: Actor, reason: str) -> Story:
         reason = clean_text(reason, "reason", 1000)
@@ -169,9 +188,23 @@ class StoryDesk:
         return await self._move(story, transition, actor, "request_changes", reason)
 
     async def spike(self, story_id: int, actor: Actor, reason: str) -> Story:
+        """Kill a story; a draft Claude is still writing is cancelled with it (no job is
+        left pending to be resumed after a restart)."""
         reason = clean_text(reason, "reason", 500)
         story, transition = await self.decide(story_id, Action.SPIKE, actor)
-        return await self._move(story, transition, actor, "spike", reason)
+
+        def spike_and_cancel(s: Store) -> Story:
+            with s.atomic():
+                s.cancel_jobs(story_id)
+                return s.transition(story_id, expected=story.status, to=transition.to_state,
+                                    action="spike", actor_id=actor.user_id, detail=reason)
+
+        try:
+            spiked = await self.store.run(spike_and_cancel)
+        except Conflict:
+            raise Refused(CHANGED_MEANWHILE.format(id=story.id)) from None
+        self.stop_drafting(story_id)
+        return spiked
 
     async def _move(self, story: Story, transition: Transition, actor: Actor, action: str,
                     detail: str | None) -> Story:

@@ -33,6 +33,7 @@ from bot.prompts import SYSTEM_PROMPT, length_words, revision_text, task_text
 from bot.sources import attachment_source, check_text_sources, parse_sources
 from bot.text import clean_optional, clean_text
 from storage.records import DraftJob, Revision, SourceDoc, Story, Usage, utcnow
+from storage.store import Conflict
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 MAX_TOPIC = 300
 MAX_NOTES = 1000
 MAX_INSTRUCTIONS = 1000
+SPIKED = "the story was spiked while Claude was writing it; the draft was discarded"
 
 
 class Transient(Exception):
@@ -79,6 +81,8 @@ class DraftOutcome:
     revision: Revision | None = None
     reason: str | None = None
     attempts: int = 0
+    stopped: bool = False
+    """The story was spiked while it was being drafted."""
 
     @property
     def ok(self) -> bool:
@@ -271,6 +275,7 @@ class Drafter:
         self.backoff_base = 5.0
         self.default_sink: Callable[[int], ProgressSink] | None = None
         self.tasks: dict[int, asyncio.Task[DraftOutcome]] = {}
+        self._stopped: set[int] = set()
 
     # ---- creating jobs -------------------------------------------------------------
 
@@ -361,9 +366,23 @@ class Drafter:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    def cancel(self, story_id: int) -> None:
+        """The story was spiked: stop the call to Claude now (its job is already cancelled
+        in the database) and tell the editor who is watching the progress."""
+        task = self.tasks.get(story_id)
+        if task is not None and not task.done():
+            self._stopped.add(story_id)
+            task.cancel()
+
     async def _run_story(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
         sink = sink or (self.default_sink(story_id) if self.default_sink else None)
-        outcome = await self._run(story_id, sink)
+        try:
+            outcome = await self._run(story_id, sink)
+        except asyncio.CancelledError:
+            if story_id not in self._stopped:
+                raise  # shutting down: the job stays pending and resumes at the next start
+            self._stopped.discard(story_id)
+            outcome = await self._stopped_outcome(story_id)
         if sink is not None:
             try:
                 await sink.finished(outcome)
@@ -386,14 +405,20 @@ class Drafter:
                     return await self._fail(job, f"{exc}; gave up after {limit} attempts")
                 delay = min(self.backoff_base * 2 ** job.attempts, 300.0)
                 log.warning("draft of story %s: %s; retry in %.0f s", story_id, exc, delay)
-                await self.store.job_attempt(job.id, error=str(exc),
-                                             next_attempt_at=utcnow() + timedelta(seconds=delay))
+                try:
+                    await self.store.job_attempt(
+                        job.id, error=str(exc), next_attempt_at=utcnow() + timedelta(seconds=delay))
+                except Conflict:
+                    return await self._stopped_outcome(story_id)
                 continue
             except Permanent as exc:
                 return await self._fail(job, str(exc))
             reason = "AI draft" if job.kind == "request" else f"AI revision: {job.instructions}"
-            revision = await self.store.finish_job(job.id, article=article.to_dict(),
-                                                   usage=usage, reason=reason)
+            try:
+                revision = await self.store.finish_job(job.id, article=article.to_dict(),
+                                                       usage=usage, reason=reason)
+            except Conflict:  # spiked while Claude was writing: the draft is not kept
+                return await self._stopped_outcome(story_id)
             story = await self.store.story(story_id)
             log.info("story %s drafted: revision %s, %s output tokens", story_id,
                      revision.number, usage.output_tokens)
@@ -408,9 +433,15 @@ class Drafter:
                 await _quietly(sink.waiting(job.attempts + 1, limit, delay, job.last_error or ""))
             await asyncio.sleep(delay)
 
+    async def _stopped_outcome(self, story_id: int) -> DraftOutcome:
+        return DraftOutcome(await self.store.story(story_id), reason=SPIKED, stopped=True)
+
     async def _fail(self, job: DraftJob, reason: str) -> DraftOutcome:
         log.warning("draft of story %s failed: %s", job.story_id, reason)
-        story = await self.store.fail_job(job.id, reason=reason)
+        try:
+            story = await self.store.fail_job(job.id, reason=reason)
+        except Conflict:
+            return await self._stopped_outcome(job.story_id)
         return DraftOutcome(story, reason=reason, attempts=job.attempts + 1)
 
     async def _attempt(self, job: DraftJob, sink: ProgressSink | None) -> tuple[Article, Usage]:

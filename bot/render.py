@@ -50,6 +50,8 @@ CORRECTION_COLOUR = 0xD29922
 RETRACTION_COLOUR = 0xDA3633
 _MIN_PIECE = 400
 """Start a new message rather than put a sliver of fewer characters at the end of one."""
+LABEL_ROOM = 120
+"""Characters kept free in every message for its part label (see `part_label`)."""
 CORRECTION_ROOM = 1200
 """Characters kept free in an article's first message for a correction note added later."""
 
@@ -209,7 +211,7 @@ def render_article(
     footer = article.disclosure.strip()
     in_footer = bool(footer) and len(footer) <= LIMITS["footer"]
     story = _article_block(article, story_id, agency_name, colour, in_footer)
-    reserve = len(footer) if in_footer else 0
+    reserve = (len(footer) if in_footer else 0) + LABEL_ROOM
     messages = _pack([story], reserve=reserve, first_room=CORRECTION_ROOM)
     if corrections:
         note = _pack([_corrections_block(corrections)], reserve=0)
@@ -221,7 +223,23 @@ def render_article(
             messages = _pack([_corrections_block(corrections), story], reserve=reserve)
     if in_footer:
         messages[-1].embeds[-1].set_footer(text=footer)
+    _label_continuations(messages, story.author or "")
     return messages
+
+
+def part_label(story_author: str, index: int, count: int) -> str:
+    """The author line of a continuation message: 'ClawNews · story #12 · continued (2/3)'."""
+    return _shorten(f"{story_author} · continued ({index + 1}/{count})", LABEL_ROOM)
+
+
+def _label_continuations(messages: list[RenderedMessage], story_author: str) -> None:
+    """Every message of a story says which story and part it is, so a copy's parts can
+    be found in a channel after a crash (and a reader knows what they are reading)."""
+    for index, message in enumerate(messages[1:], start=1):
+        first = message.embeds[0]
+        label = part_label(story_author, index, len(messages))
+        if first.author.name is None:
+            first.set_author(name=label)
 
 
 def _fits(message: RenderedMessage, reserve: int) -> bool:

@@ -11,16 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.admin import Admin
 from storage.records import utcnow
-
-if TYPE_CHECKING:
-    from bot.app import NewsroomBot
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +62,8 @@ def missed_fire_times(editions: tuple[str, ...], timezone: str, since: datetime,
 class EditionScheduler:
     """Runs `handler(due_at)` at each edition; jobs are a mirror of the settings."""
 
-    def __init__(self, bot: NewsroomBot) -> None:
-        self.bot = bot
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.handler: EditionHandler | None = None
 
@@ -82,7 +79,7 @@ class EditionScheduler:
 
     def reschedule(self) -> None:
         """Rebuild the edition jobs from the settings in force."""
-        current = self.bot.admin.current
+        current = self.admin.current
         for job in self.scheduler.get_jobs():
             if job.id.startswith("edition:"):
                 job.remove()
@@ -99,14 +96,14 @@ class EditionScheduler:
 
     def _due_now(self) -> datetime:
         """The edition time being run: the latest cron time not after now."""
-        current = self.bot.admin.current
+        current = self.admin.current
         now = utcnow()
         candidates = missed_fire_times(current.editions, current.timezone,
                                        now - timedelta(days=2), now)
         return candidates[-1] if candidates else now
 
     def next_editions(self, count: int = 3) -> list[datetime]:
-        current = self.bot.admin.current
+        current = self.admin.current
         return next_fire_times(current.editions, current.timezone, utcnow(), count)
 
     def at(self, job_id: str, when: datetime, func: Callable[..., Awaitable[None]],
@@ -121,7 +118,7 @@ class EditionScheduler:
 
     def daily(self, job_id: str, crontab: str, func: Callable[[], Awaitable[None]]) -> None:
         """A recurring job in the newsroom time zone (the daily backup)."""
-        zone = ZoneInfo(self.bot.admin.current.timezone)
+        zone = ZoneInfo(self.admin.current.timezone)
         trigger = CronTrigger.from_crontab(crontab, timezone=zone)
         self.scheduler.add_job(func, trigger, id=job_id, replace_existing=True, coalesce=True,
                                misfire_grace_time=3600, max_instances=1)

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsroomBot
-from bot.publishing import correction_label
+from bot.copies import correction_label
 from bot.render import render_article, render_retraction
 from cogs._common import discord_time, say
 

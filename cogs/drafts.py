@@ -52,6 +52,8 @@ class InteractionSink:
         if outcome.ok:
             text = (f"Draft #{self.story_id} is ready for review (revision "
                     f"{outcome.revision.number}): {card_link(self.bot, story)}")
+        elif outcome.stopped:
+            text = f"Drafting #{self.story_id} stopped: {outcome.reason}."
         else:
             text = (f"Drafting #{self.story_id} failed: {outcome.reason}. "
                     "Use the Retry button on the card or `/draft retry`.")
@@ -82,8 +84,10 @@ async def _post_outcome_card(bot: NewsroomBot, outcome: DraftOutcome) -> discord
     except discord.HTTPException as exc:
         log.warning("could not post the card of story %s: %s", outcome.story.id, exc)
         return None
-    event = (f"Revision {outcome.revision.number} drafted by Claude." if outcome.ok
-             else f"Drafting failed: {outcome.reason}")
+    if outcome.ok:
+        event = f"Revision {outcome.revision.number} drafted by Claude."
+    else:
+        event = f"Drafting {'stopped' if outcome.stopped else 'failed'}: {outcome.reason}"
     await refresh_card(bot, outcome.story.id, event)
     return message
 

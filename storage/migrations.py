@@ -6,6 +6,8 @@ database that has applied migrations this code does not know (a newer schema).
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -273,3 +275,35 @@ def m006_pending_crosspost_index(db: Database) -> None:
     """The delivery worker looks for queued crossposts on every pass."""
     db.execute("CREATE INDEX idx_deliveries_crosspost ON deliveries(id) "
                "WHERE state = 'sent' AND crosspost = 'pending'")
+
+
+@migrations()
+def m016_consistency(db: Database) -> None:
+    """What each delivered copy shows, which copies need bringing in line, and the
+    crossposts made (the hourly budget is counted from them, so it survives restarts)."""
+    db.execute("ALTER TABLE deliveries ADD COLUMN shown TEXT")
+    db.execute("ALTER TABLE deliveries ADD COLUMN sync INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE deliveries SET shown = (SELECT CASE s.status WHEN 'retracted' THEN 'retracted' "
+        "ELSE 'r' || s.current_revision || 'c' || (SELECT count(*) FROM corrections c "
+        "WHERE c.story_id = s.id) END FROM stories s WHERE s.id = deliveries.story_id) "
+        "WHERE state = 'sent'")
+    db.execute("UPDATE deliveries SET sync = 1 WHERE state = 'cancelled' AND "
+               "(message_ids != '[]' OR sending_since IS NOT NULL)")
+    db.execute("CREATE INDEX idx_deliveries_sync ON deliveries(id) WHERE sync = 1")
+    db.execute(
+        """
+        CREATE TABLE crossposts (
+            message_id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL,
+            delivery_id INTEGER REFERENCES deliveries(id),
+            at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_crossposts_channel ON crossposts(channel_id, at)")
+    for row in list(db.query("SELECT id, channel_id, message_ids, updated_at FROM deliveries "
+                             "WHERE crosspost = 'done'")):
+        for message_id in json.loads(row["message_ids"]):
+            db.execute("INSERT OR IGNORE INTO crossposts VALUES (?, ?, ?, ?)",
+                       [message_id, row["channel_id"], row["id"], row["updated_at"]])

@@ -205,9 +205,29 @@ class Delivery(Record):
     crosspost: str | None = None
     sending_since: datetime | None = None
     sent_at: datetime | None = None
+    shown: str | None = None
+    sync: int = 0
 
     _json_fields = ("message_ids",)
     _time_fields = ("created_at", "updated_at", "next_attempt_at", "sending_since", "sent_at")
+
+
+@dataclass(frozen=True)
+class CopyState:
+    """A delivery with what its story wants its copy to show now.
+
+    `want` is "retracted" for a retracted story, else "r{revision}c{corrections}": the
+    key of the rendition that carries the current text and every correction note.
+    """
+
+    delivery: Delivery
+    story_status: str
+    want: str
+    announcement: bool = False
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.delivery.shown == self.want
 
 
 @dataclass(frozen=True)

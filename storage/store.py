@@ -21,14 +21,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.base import Conflict, OverLimit, StoreError, check_file, connect
 from storage.migrations import migrations
+from storage.outbox import Outbox
 from storage.records import (
     Approval,
     ArchiveHit,
     AuditEvent,
     Correction,
     Delivery,
-    Destination,
     DraftJob,
     Revision,
     SourceDoc,
@@ -42,43 +43,13 @@ from storage.records import (
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class StoreError(Exception):
-    """The database cannot be used safely; the message says why and what to do."""
-
-
-class Conflict(Exception):
-    """A row was not in the state the caller expected (someone else acted first)."""
-
-
-def _check_file(path: Path) -> None:
-    """Refuse a file that is not an SQLite database before SQLite touches it."""
-    if not path.exists():
-        return
-    if path.is_dir():
-        raise StoreError(f"{path} is a directory, not a database file")
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header and header != SQLITE_HEADER:
-        raise StoreError(f"{path} is not an SQLite database; refusing to touch it")
-
-
-def connect(path: str | Path) -> sqlite3.Connection:
-    """The one way this project opens SQLite: busy timeout, foreign keys on."""
-    conn = sqlite3.connect(str(path), timeout=5)
-    conn.execute("PRAGMA foreign_keys=ON")
-    return conn
-
-
 class Store:
     """Typed access to every table; migrations applied when constructed."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = Path(path) if path != ":memory:" else None
         if self.path is not None:
-            _check_file(self.path)
+            check_file(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(path)
         try:
@@ -87,6 +58,7 @@ class Store:
             if self.path is not None:
                 self.db.enable_wal()
             migrations.apply(self.db)
+            self.outbox = Outbox(self.db)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"cannot open the database {path}: {exc}") from None
@@ -443,14 +415,25 @@ class Store:
 
     def job_attempt(self, job_id: int, *, error: str | None,
                     next_attempt_at: datetime | None) -> DraftJob:
-        """Count an attempt that did not produce a draft (an outage, a timeout)."""
+        """Count an attempt that did not produce a draft (an outage, a timeout).
+
+        Conflict when the job was cancelled meanwhile (the story was spiked)."""
         with self.atomic():
-            self.db.execute(
+            cursor = self.db.execute(
                 "UPDATE draft_jobs SET attempts = attempts + 1, last_error = ?, "
-                "next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
                 [error, iso(next_attempt_at), iso(utcnow()), job_id],
             )
+            if not cursor.rowcount:
+                raise Conflict(f"draft job {job_id} is {self.job(job_id).state}")
         return self.job(job_id)
+
+    def cancel_jobs(self, story_id: int) -> int:
+        """Pending draft jobs of a story that was spiked: no further call to Claude."""
+        cursor = self.db.execute("UPDATE draft_jobs SET state = 'cancelled', updated_at = ? "
+                                 "WHERE story_id = ? AND state = 'pending'",
+                                 [iso(utcnow()), story_id])
+        return int(cursor.rowcount or 0)
 
     def finish_job(self, job_id: int, *, article: dict[str, Any], usage: Usage,
                    reason: str) -> Revision:
@@ -472,6 +455,8 @@ class Store:
         """Retries exhausted (or the model refused): the story goes to failed."""
         with self.atomic():
             job = self.job(job_id)
+            if job.state != "pending":
+                raise Conflict(f"draft job {job_id} is {job.state}")
             self.db.execute("UPDATE draft_jobs SET state = 'failed', last_error = ?, "
                             "updated_at = ? WHERE id = ?", [reason, iso(utcnow()), job_id])
             story = self.transition(job.story_id, expected="drafting", to="failed",
@@ -488,9 +473,13 @@ class Store:
             story = self._expect(story_id, "in_review")
             if story.current_revision != revision:
                 raise Conflict(f"story #{story_id} is now at revision {story.current_revision}")
-            self._insert("approvals", {"story_id": story_id, "revision": revision,
-                                       "editor_id": editor_id, "note": note,
-                                       "created_at": iso(utcnow())})
+            try:
+                self._insert("approvals", {"story_id": story_id, "revision": revision,
+                                           "editor_id": editor_id, "note": note,
+                                           "created_at": iso(utcnow())})
+            except sqlite3.IntegrityError:
+                raise Conflict(f"editor {editor_id} already approved revision {revision}"
+                               ) from None
             changes: dict[str, Any] = {}
             if override:
                 changes["check_override"] = override
@@ -518,66 +507,7 @@ class Store:
         rows = self._rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit])
         return [AuditEvent.from_row(r) for r in rows]
 
-    # ---- destinations and deliveries ----------------------------------------------
-
-    def add_destination(self, *, kind: str, guild_id: int, channel_id: int,
-                        added_by: int | None) -> tuple[Destination, bool]:
-        """Register a channel (or re-enable it); returns (destination, created)."""
-        now = iso(utcnow())
-        with self.atomic():
-            row = self._one("SELECT * FROM destinations WHERE channel_id = ?", [channel_id])
-            if row is None:
-                dest_id = self._insert("destinations", {
-                    "kind": kind, "guild_id": guild_id, "channel_id": channel_id,
-                    "added_by": added_by, "active": 1, "created_at": now, "updated_at": now})
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
-                return self.destination(dest_id), True
-            created = not row["active"] or row["kind"] != kind
-            if not created and row["warned_at"] is None:
-                return self.destination(row["id"]), False  # already subscribed: no change
-            self._update("destinations", row["id"], {
-                "kind": kind, "active": 1, "disabled_reason": None, "warned_at": None,
-                "updated_at": now, "added_by": added_by})
-            if created:
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
-            return self.destination(row["id"]), created
-
-    def remove_destination(self, channel_id: int, *, actor_id: int | None,
-                           reason: str = "unsubscribed") -> bool:
-        with self.atomic():
-            row = self._one("SELECT * FROM destinations WHERE channel_id = ? AND active = 1",
-                            [channel_id])
-            if row is None:
-                return False
-            self._update("destinations", row["id"], {"active": 0, "disabled_reason": reason,
-                                                      "updated_at": iso(utcnow())})
-            self.db.execute("UPDATE deliveries SET state = 'cancelled', updated_at = ? "
-                            "WHERE destination_id = ? AND state IN ('pending', 'failed')",
-                            [iso(utcnow()), row["id"]])
-            self.audit("unsubscribe", actor_id=actor_id, detail=f"channel {channel_id}: {reason}")
-        return True
-
-    def destination(self, dest_id: int) -> Destination:
-        row = self._one("SELECT * FROM destinations WHERE id = ?", [dest_id])
-        if row is None:
-            raise KeyError(dest_id)
-        return Destination.from_row(row)
-
-    def destinations(self, *, active_only: bool = True,
-                     kind: str | None = None) -> list[Destination]:
-        clauses, params = [], []
-        if active_only:
-            clauses.append("active = 1")
-        if kind:
-            clauses.append("kind = ?")
-            params.append(kind)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._rows(f"SELECT * FROM destinations {where} ORDER BY id", params)
-        return [Destination.from_row(r) for r in rows]
-
-    def mark_destination_warned(self, dest_id: int) -> None:
-        with self.atomic():
-            self._update("destinations", dest_id, {"warned_at": iso(utcnow())})
+    # ---- publishing ----------------------------------------------------------------
 
     def publish(self, story_id: int, *, expected: Sequence[str], actor_id: int | None,
                 archive: dict[str, str], detail: str | None = None) -> list[Delivery]:
@@ -594,14 +524,9 @@ class Store:
             self.audit("publish", actor_id=actor_id, story_id=story_id,
                        revision=story.current_revision, from_status=story.status,
                        to_status="published", detail=detail)
-            for dest in self.destinations(active_only=True):
-                self._insert("deliveries", {
-                    "story_id": story_id, "destination_id": dest.id,
-                    "channel_id": dest.channel_id, "state": "pending",
-                    "crosspost": "pending" if dest.kind == "announcement" else None,
-                    "created_at": iso(now), "updated_at": iso(now)})
+            self.outbox.create_for_story(story_id, now)
             self._upsert_archive(story_id, archive, "published", now)
-        return self.deliveries(story_id)
+        return self.outbox.deliveries(story_id)
 
     def _upsert_archive(self, story_id: int, doc: dict[str, str], status: str,
                         published_at: datetime | None = None) -> None:
@@ -611,111 +536,6 @@ class Store:
         self._insert("archive", {"story_id": story_id, "headline": doc["headline"],
                                  "dek": doc["dek"], "body": doc["body"], "status": status,
                                  "published_at": when})
-
-    def deliveries(self, story_id: int) -> list[Delivery]:
-        rows = self._rows("SELECT * FROM deliveries WHERE story_id = ? ORDER BY id", [story_id])
-        return [Delivery.from_row(r) for r in rows]
-
-    def delivery(self, delivery_id: int) -> Delivery:
-        row = self._one("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
-        if row is None:
-            raise KeyError(delivery_id)
-        return Delivery.from_row(row)
-
-    def due_deliveries(self, now: datetime, limit: int = 1000) -> list[Delivery]:
-        """Pending deliveries whose backoff has passed, oldest first."""
-        rows = self._rows(
-            "SELECT * FROM deliveries WHERE state = 'pending' AND "
-            "(next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-            [iso(now), limit],
-        )
-        return [Delivery.from_row(r) for r in rows]
-
-    def next_delivery_time(self) -> datetime | None:
-        row = self._one("SELECT min(next_attempt_at) AS t FROM deliveries WHERE state = "
-                        "'pending' AND next_attempt_at IS NOT NULL")
-        return datetime.fromisoformat(row["t"]) if row and row["t"] else None
-
-    def pending_crossposts(self) -> list[Delivery]:
-        rows = self._rows("SELECT * FROM deliveries INDEXED BY idx_deliveries_crosspost "
-                          "WHERE state = 'sent' AND crosspost = 'pending' ORDER BY id")
-        return [Delivery.from_row(r) for r in rows]
-
-    def delivery_sent(self, delivery_id: int, message_ids: list[int]) -> None:
-        with self.atomic():
-            self.db.execute(
-                "UPDATE deliveries SET state = 'sent', message_ids = ?, sent_at = ?, "
-                "attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL, "
-                "sending_since = NULL, "
-                "updated_at = ? WHERE id = ?",
-                [json.dumps(message_ids), iso(utcnow()), iso(utcnow()), delivery_id],
-            )
-
-    def delivery_sending(self, delivery_id: int) -> None:
-        """Mark a delivery in flight before its first request, for reconciliation."""
-        with self.atomic():
-            self.db.execute("UPDATE deliveries SET sending_since = coalesce(sending_since, ?), "
-                            "updated_at = ? WHERE id = ?",
-                            [iso(utcnow()), iso(utcnow()), delivery_id])
-
-    def delivery_progress(self, delivery_id: int, message_ids: list[int]) -> None:
-        """Remember parts of a multi-message delivery as they go out."""
-        with self.atomic():
-            self.db.execute("UPDATE deliveries SET message_ids = ?, updated_at = ? WHERE id = ?",
-                            [json.dumps(message_ids), iso(utcnow()), delivery_id])
-
-    def delivery_failed(self, delivery_id: int, *, error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: back to pending with a time, or failed for good."""
-        state = "pending" if retry_at is not None else "failed"
-        with self.atomic():
-            self.db.execute(
-                "UPDATE deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
-                "next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                [state, error[:500], iso(retry_at), iso(utcnow()), delivery_id],
-            )
-
-    def set_crosspost(self, delivery_id: int, state: str) -> None:
-        with self.atomic():
-            self.db.execute("UPDATE deliveries SET crosspost = ?, updated_at = ? WHERE id = ?",
-                            [state, iso(utcnow()), delivery_id])
-
-    def retry_deliveries(self, story_id: int, *, actor_id: int | None) -> int:
-        """Failed deliveries of a story back to pending (the Retry button)."""
-        with self.atomic():
-            cursor = self.db.execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, attempts = 0, "
-                "updated_at = ? "
-                "WHERE story_id = ? AND state = 'failed' AND destination_id IN "
-                "(SELECT id FROM destinations WHERE active = 1)",
-                [iso(utcnow()), story_id],
-            )
-            if cursor.rowcount:
-                self.audit("retry_deliveries", actor_id=actor_id, story_id=story_id,
-                           detail=f"{cursor.rowcount} deliveries")
-        return int(cursor.rowcount or 0)
-
-    def disable_destination(self, dest_id: int, reason: str) -> None:
-        with self.atomic():
-            self._update("destinations", dest_id, {"active": 0, "disabled_reason": reason[:300],
-                                                   "updated_at": iso(utcnow())})
-            self.db.execute("UPDATE deliveries SET state = 'failed', last_error = ?, "
-                            "next_attempt_at = NULL, updated_at = ? WHERE destination_id = ? "
-                            "AND state = 'pending'", [reason[:500], iso(utcnow()), dest_id])
-            self.audit("destination_disabled", actor_id=None, detail=reason)
-
-    def cancel_deliveries(self, story_id: int) -> int:
-        """A retracted story: whatever has not gone out yet never will."""
-        with self.atomic():
-            cursor = self.db.execute(
-                "UPDATE deliveries SET state = CASE WHEN state IN ('pending', 'failed') "
-                "THEN 'cancelled' ELSE state END, crosspost = CASE WHEN crosspost = 'pending' "
-                "THEN NULL ELSE crosspost END, updated_at = ? WHERE story_id = ?",
-                [iso(utcnow()), story_id])
-        return int(cursor.rowcount or 0)
-
-    def delivery_counts(self) -> dict[str, int]:
-        rows = self._rows("SELECT state, count(*) AS n FROM deliveries GROUP BY state")
-        return {r["state"]: r["n"] for r in rows}
 
     # ---- scheduling ----------------------------------------------------------------
 
@@ -757,6 +577,7 @@ class Store:
             if ticket_id is not None:
                 self._update("tickets", ticket_id, {"correction_id": correction_id})
             self._upsert_archive(story_id, archive, "published")
+            self.outbox.copies_changed(story_id)
         return self.correction(correction_id)
 
     def correction(self, correction_id: int) -> Correction:
@@ -774,18 +595,28 @@ class Store:
         return [Correction.from_row(r) for r in rows]
 
     def retract(self, story_id: int, *, reason: str, actor_id: int,
-                archive: dict[str, str]) -> Story:
+                archive: dict[str, str]) -> tuple[Story, int, int]:
+        """Retract, withdraw what has not gone out, mark every copy for replacement.
+
+        One transaction; returns (story, deliveries cancelled, deliveries in flight)."""
         with self.atomic():
             story = self.transition(story_id, expected="published", to="retracted",
                                     action="retract", actor_id=actor_id, detail=reason,
                                     changes={"retracted_at": utcnow(),
                                              "retraction_reason": reason})
             self._upsert_archive(story_id, archive, "retracted")
-        return story
+            cancelled, in_flight = self.outbox.withdraw_unsent(story_id)
+            self.outbox.copies_changed(story_id)
+        return story, cancelled, in_flight
 
     def add_ticket(self, *, story_id: int | None, user_id: int, guild_id: int | None,
-                   channel_id: int | None, kind: str, text: str, quote: str | None) -> Ticket:
+                   channel_id: int | None, kind: str, text: str, quote: str | None,
+                   allowance: tuple[int, timedelta] | None = None) -> Ticket:
+        """A reader's ticket; with `allowance` (count, window), checked in the same
+        transaction, so concurrent submissions cannot exceed it (OverLimit)."""
         with self.atomic():
+            if allowance is not None:
+                self._check_allowance(user_id, *allowance)
             ticket_id = self._insert("tickets", {
                 "story_id": story_id, "user_id": user_id, "guild_id": guild_id,
                 "channel_id": channel_id, "kind": kind, "text": text, "quote": quote,
@@ -818,9 +649,13 @@ class Store:
                           [*params, limit])
         return [Ticket.from_row(r) for r in rows]
 
-    def last_ticket_time(self, user_id: int) -> datetime | None:
-        row = self._one("SELECT max(created_at) AS t FROM tickets WHERE user_id = ?", [user_id])
-        return datetime.fromisoformat(row["t"]) if row and row["t"] else None
+    def _check_allowance(self, user_id: int, count: int, window: timedelta) -> None:
+        recent = self._rows("SELECT created_at FROM tickets WHERE user_id = ? AND created_at > ? "
+                            "ORDER BY created_at DESC LIMIT ?",
+                            [user_id, iso(utcnow() - window), count])
+        if len(recent) >= count:
+            oldest = datetime.fromisoformat(recent[-1]["created_at"])
+            raise OverLimit(oldest + window)
 
     def update_ticket(self, ticket_id: int, **changes: Any) -> Ticket:
         with self.atomic():
@@ -984,7 +819,7 @@ def backup_file(db_path: str | Path, target: str | Path) -> None:
     path = Path(db_path)
     if not path.exists():
         raise StoreError(f"there is no database at {path}")
-    _check_file(path)
+    check_file(path)
     if Path(target).resolve() == path.resolve():
         raise StoreError("the backup path is the database itself; choose another file")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)

@@ -24,6 +24,7 @@ from bot.config import Settings
 from tests.conftest import make_settings
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.fakes.fake_discord import FakeDiscord
+from tests.fakes.invariant import check_copies
 
 DB_TABLES = ("stories", "revisions", "sources", "draft_jobs", "approvals", "audit",
              "destinations", "deliveries", "corrections", "tickets", "guild_settings",
@@ -61,7 +62,7 @@ class Newsroom:
         settings = self.settings
         point_discord_at(settings)
         bot = FastBot(settings)
-        bot.publisher.backoff_base = 0.05
+        bot.courier.backoff_base = 0.05
         bot.drafter.backoff_base = 0.05
         self.bot = bot
         self.starts.append(bot)
@@ -128,7 +129,7 @@ def newsroom_env(discord: FakeDiscord, claude: FakeAnthropic) -> dict[str, Any]:
         "NEWSROOM_EDITORIAL_CHANNEL_ID": w.channels["editorial"],
         "NEWSROOM_FEEDBACK_CHANNEL_ID": w.channels["feedback"],
         "NEWSROOM_ANNOUNCE_CHANNEL_ID": w.channels["announcements"],
-        "NEWSROOM_FEEDBACK_COOLDOWN": 0,
+        "NEWSROOM_FEEDBACK_ALLOWANCE": 1000,
         "NEWSROOM_DRAFT_TIMEOUT": 5,
     }
 
@@ -142,11 +143,24 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
         assert not fake.server_errors, fake.server_errors
 
 
+async def settled_copies(room: Newsroom) -> list[str]:
+    """Let the delivery worker finish, then compare Discord with the store."""
+    if room.bot is not None:
+        with contextlib.suppress(TimeoutError):
+            await room.bot.courier.drain(timeout=20)
+    return check_copies(room.discord, room.db_path)
+
+
 @pytest.fixture
-async def newsroom(discord_fake: FakeDiscord, fake_anthropic: FakeAnthropic, tmp_path: Path
-                   ) -> AsyncIterator[Newsroom]:
+async def newsroom(request: pytest.FixtureRequest, discord_fake: FakeDiscord,
+                   fake_anthropic: FakeAnthropic, tmp_path: Path) -> AsyncIterator[Newsroom]:
+    """A set-up newsroom; at the end, what Discord shows must match the store
+    (unless the test is marked `copies_differ` because it breaks Discord on purpose)."""
     room = Newsroom(discord_fake, fake_anthropic, tmp_path,
                     newsroom_env(discord_fake, fake_anthropic))
     await room.start()
     yield room
+    problems = [] if request.node.get_closest_marker("copies_differ") or not \
+        room.db_path.exists() else await settled_copies(room)
     await room.stop()
+    assert not problems, "Discord and the store disagree:\n" + "\n".join(problems)

@@ -22,7 +22,7 @@ def prepare(db: Path, fake: FakeDiscord, channels: list[int]) -> int:
     """A newsroom with 50 subscribers and one approved story, written before start-up."""
     store = Store(db)
     for channel_id in channels:
-        store.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
+        store.outbox.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
                               channel_id=channel_id, added_by=fake.world.users["admin2"])
     story = store.create_story(origin="human", status="approved",
                                requested_by=fake.world.users["editor1"], topic="crash test",
@@ -48,7 +48,7 @@ async def kill_mid_fanout_and_restart(fake: FakeDiscord, claude: FakeAnthropic, 
     counts = {c: copies(fake, c, story) for c in targets}
     assert sent_before_restart < len(targets), "the kill came after the fan-out had finished"
     store = Store(db)
-    states = {d.state for d in store.deliveries(story)}
+    states = {d.state for d in store.outbox.deliveries(story)}
     store.close()
     assert states == {"sent"}, (states, bot.output()[-2000:])
     return counts

@@ -94,7 +94,7 @@ async def test_stats_gives_figures_and_a_chart(newsroom: Newsroom) -> None:
 
     story = await make_story(newsroom, "approved")
     await newsroom.invoke("editor1", "publish now", {"story": story})
-    await newsroom.bot.publisher.drain()
+    await newsroom.bot.courier.drain()
     await newsroom.invoke("reader", "feedback", {"story": story, "kind": "tip", "text": "A tip."})
     handle = await newsroom.invoke("editor1", "newsroom stats", {"days": 7})
     final = await handle.wait_final(lambda m: bool(m.get("embeds")))

@@ -25,7 +25,7 @@ async def subscribe(room: Newsroom, user: str, channel: str, guild: int | None =
 
 
 async def drained(room: Newsroom) -> None:
-    await room.bot.publisher.drain(timeout=20)
+    await room.bot.courier.drain(timeout=20)
 
 
 async def test_an_edition_publishes_everywhere_once(newsroom: Newsroom) -> None:
@@ -117,24 +117,24 @@ async def test_a_destination_that_refuses_is_retried_warned_and_disabled(newsroo
     await wait_for(lambda: any("are now disabled" in n for n in notices()), timeout=15)
     warnings = [n for n in notices() if n.startswith("Warning: no access")]
     assert len(warnings) == 1
-    delivery = next(d for d in await newsroom.bot.store.deliveries(story)
+    delivery = next(d for d in await newsroom.bot.store.outbox.deliveries(story)
                     if d.channel_id == newsroom.channel("news"))
     assert delivery.state == "failed" and delivery.attempts == 3
-    dests = await newsroom.bot.store.destinations(active_only=True)
+    dests = await newsroom.bot.store.outbox.destinations(active_only=True)
     assert newsroom.channel("news") not in [d.channel_id for d in dests]
     assert story_posts(newsroom, "announcements", story)  # the others still got it
 
 
 async def test_crossposts_over_the_hourly_budget_are_queued_not_failed(newsroom: Newsroom
                                                                        ) -> None:
-    newsroom.bot.publisher.crossposts_per_hour = 2
+    newsroom.bot.crossposter.per_hour = 2
     stories = [await make_story(newsroom, "approved") for _ in range(3)]
     for story in stories:
         await newsroom.invoke("editor1", "publish now", {"story": story})
     await wait_for(lambda: all(story_posts(newsroom, "announcements", s) for s in stories))
     await wait_for(lambda: sum(bool(story_posts(newsroom, "announcements", s)[0]["flags"]
                                     & CROSSPOSTED) for s in stories) == 2)
-    states = [d.crosspost for s in stories for d in await newsroom.bot.store.deliveries(s)]
+    states = [d.crosspost for s in stories for d in await newsroom.bot.store.outbox.deliveries(s)]
     assert sorted(states) == ["done", "done", "pending"]
     assert newsroom.discord.stats.global_429s == 0
 
@@ -164,17 +164,17 @@ async def test_a_delivery_left_in_flight_is_reconciled_not_resent(newsroom: News
     newsroom.discord.store.NONCE_WINDOW = 0.0  # and Discord no longer remembers the nonce
     story = await make_story(newsroom, "approved")
     bot = newsroom.bot
-    await bot.publisher.stop()  # hold the worker while we stage the crash
+    await bot.courier.stop()  # hold the worker while we stage the crash
     await bot.publisher._publish(await bot.store.story(story), None, "test")
-    delivery = (await bot.store.deliveries(story))[0]
-    parts = await bot.publisher.render(await bot.store.story(story))
+    delivery = (await bot.store.outbox.deliveries(story))[0]
+    parts = (await bot.courier.renditions.current(story)).parts
     channel = bot.get_channel(delivery.channel_id)
     await channel.send(embeds=parts[0].embeds)  # the message that got out
-    await bot.store.delivery_sending(delivery.id)  # the row says "in flight"
-    bot.publisher.start()
+    await bot.store.outbox.claim(delivery.id)  # the row says "in flight"
+    bot.courier.start()
     await drained(newsroom)
     assert len(story_posts(newsroom, "announcements", story)) == 1
-    assert (await bot.store.delivery(delivery.id)).state == "sent"
+    assert (await bot.store.outbox.delivery(delivery.id)).state == "sent"
 
 
 async def test_reconciliation_does_not_mistake_another_story_with_the_same_text(
@@ -185,11 +185,11 @@ async def test_reconciliation_does_not_mistake_another_story_with_the_same_text(
     await newsroom.invoke("editor1", "publish now", {"story": first})
     await drained(newsroom)
     second = await make_story(newsroom, "approved")  # the very same article text
-    await bot.publisher.stop()
+    await bot.courier.stop()
     await bot.publisher._publish(await bot.store.story(second), None, "test")
-    delivery = (await bot.store.deliveries(second))[0]
-    await bot.store.delivery_sending(delivery.id)  # in flight, but nothing reached Discord
-    bot.publisher.start()
+    delivery = (await bot.store.outbox.deliveries(second))[0]
+    await bot.store.outbox.claim(delivery.id)  # in flight, but nothing reached Discord
+    bot.courier.start()
     await drained(newsroom)
     assert len(story_posts(newsroom, "announcements", second)) == 1
     assert len(story_posts(newsroom, "announcements", first)) == 1

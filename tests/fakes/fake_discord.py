@@ -138,6 +138,7 @@ from tests.fakes.fake_discord_http import (
     ApiError,
     ApiRequest,
     ApiResponse,
+    Gate,
     InjectedFailure,
     RateLimitedError,
     RateLimiter,
@@ -202,6 +203,12 @@ class FakeDiscord:
         self.interaction_ack_timeout: float = 3.0
         self.attachment_size_limit: int = 10 * 1024 * 1024
         self.crosspost_limit: tuple[int, float] = (10, 3600.0)
+        self.crosspost_headers: str = "reported"
+        """How the crosspost limit shows in headers: "reported" (what other libraries'
+        maintainers saw, discord-api-docs#6109: the route's short bucket in the headers,
+        then a 429 with scope "shared" whose body ``retry_after`` is the real wait) or
+        "bucket" (the headers expose the hour as a bucket of ``crosspost_limit``)."""
+        self.gates: list[Gate] = []
         self.latency: float = 0.0
         self.port = 0
         self.gateway = GatewayHub(
@@ -611,6 +618,17 @@ class FakeDiscord:
             )
         )
 
+    def hold(self, method: str, path_regex: str, *, after: int) -> Gate:
+        """A gate: the first ``after`` matching requests pass, the rest wait for
+        ``gate.release()``; rate limits were already applied when a request waits."""
+        gate = Gate(method, path_regex, after)
+        self.gates.append(gate)
+        return gate
+
+    def release_all(self) -> None:
+        for gate in self.gates:
+            gate.release()
+
     def set_latency(self, seconds: float) -> None:
         """Delay every REST request by ``seconds``."""
         self.latency = seconds
@@ -679,6 +697,9 @@ class FakeDiscord:
         if decision.retry_after is not None:
             self.stats.route_429s += 1
             return too_many_requests(decision.retry_after, scope="user", headers=decision.headers)
+        for gate in self.gates:
+            if gate.matches(method, path):
+                await gate.enter()
         return await self._run_handler(request, spec.handler, spec.key, params, decision.headers)
 
     async def _run_handler(
@@ -702,8 +723,12 @@ class FakeDiscord:
             )
             result = await handler(api_request)
         except RateLimitedError as exc:
-            self.stats.shared_429s += 1
-            return too_many_requests(exc.retry_after, scope=exc.scope, headers=headers)
+            if exc.scope == "shared":
+                self.stats.shared_429s += 1
+            else:
+                self.stats.route_429s += 1
+            return too_many_requests(exc.retry_after, scope=exc.scope,
+                                     headers=headers if exc.headers is None else exc.headers)
         except ApiError as exc:
             return json_response(exc.body(), status=exc.status, headers={**headers, **exc.headers})
         except Exception:

@@ -58,12 +58,57 @@ class ApiError(Exception):
 
 
 class RateLimitedError(Exception):
-    """Raised by a handler hitting a hidden ("shared") limit, e.g. crossposts/hour."""
+    """Raised by a handler hitting a limit of its own, e.g. crossposts/hour.
 
-    def __init__(self, retry_after: float, scope: str = "shared") -> None:
+    ``headers`` replace the route bucket's headers when the handler describes the
+    limit itself (the "bucket" reading of the crosspost limit)."""
+
+    def __init__(self, retry_after: float, scope: str = "shared",
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"rate limited for {retry_after}s ({scope})")
         self.retry_after = retry_after
         self.scope = scope
+        self.headers = headers
+
+
+class Gate:
+    """Holds matching requests after ``after`` of them have passed, until released.
+
+    Tests use it to freeze a fan-out mid-way (requests already sent by the bot and
+    not yet answered), act, then let the held requests land.
+    """
+
+    def __init__(self, method: str, path_regex: str, after: int) -> None:
+        self.method = method.upper()
+        self.regex = re.compile(path_regex)
+        self.after = after
+        self.passed = 0
+        self.held = 0
+        self._open = asyncio.Event()
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method in ("*", method) and self.regex.search(path) is not None
+
+    async def enter(self) -> None:
+        if self._open.is_set() or self.passed < self.after:
+            self.passed += 1
+            return
+        self.held += 1
+        try:
+            await self._open.wait()
+        finally:
+            self.held -= 1
+        self.passed += 1
+
+    def release(self) -> None:
+        """Let every held request (and every later one) through."""
+        self._open.set()
+
+    async def wait_held(self, count: int, timeout: float = 10.0) -> None:
+        """Until at least ``count`` requests wait at the gate."""
+        async with asyncio.timeout(timeout):
+            while self.held < count:
+                await asyncio.sleep(0.01)
 
 
 # Frequently used Discord errors, named after Discord's JSON error codes.
@@ -323,6 +368,13 @@ class RateLimiter:
             bucket.remaining = 0
             return _ceil_ms(bucket.reset_at - time.monotonic())
         return None
+
+    def shared_state(self, key: str) -> tuple[int, float]:
+        """(remaining, seconds until reset) of a hidden limit, for headers that show it."""
+        bucket = self._buckets.get(f"shared:{key}")
+        if bucket is None:
+            return 0, 0.0
+        return max(bucket.remaining, 0), _ceil_ms(bucket.reset_at - time.monotonic())
 
     def _consume(self, key: str, limit: int, window: float) -> _Bucket:
         now = time.monotonic()

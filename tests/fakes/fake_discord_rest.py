@@ -527,16 +527,31 @@ class RestApi:
         if record.flags & CROSSPOSTED:
             raise ApiError(400, 40033, "This message has already been crossposted.")
         limit, window = self.fake.crosspost_limit
-        retry_after = self.fake.limiter.take_shared(f"crosspost:{channel.id}", limit, window)
+        key = f"crosspost:{channel.id}"
+        retry_after = self.fake.limiter.take_shared(key, limit, window)
+        bucket = self.fake.crosspost_headers == "bucket"
+        headers = self._crosspost_bucket_headers(key, limit) if bucket else {}
         if retry_after is not None:
-            raise RateLimitedError(retry_after, "shared")
+            raise RateLimitedError(retry_after, "user" if bucket else "shared",
+                                   headers=headers or None)
         self.messages.system_update(
             record, lambda p: p.update(flags=int(p.get("flags", 0)) | CROSSPOSTED)
         )
         for follower in self.fake.followers:
             if follower.source_channel_id == channel.id:
                 self._deliver_crosspost(record, follower)
-        return copy.deepcopy(record.current)
+        return ApiResponse(copy.deepcopy(record.current), headers=headers)
+
+    def _crosspost_bucket_headers(self, key: str, limit: int) -> dict[str, str]:
+        """The "bucket" reading: the hour shown as a bucket of ``limit`` crossposts."""
+        remaining, reset_after = self.fake.limiter.shared_state(key)
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": "crosspost-hour",
+        }
 
     def _deliver_crosspost(self, record: MessageRecord, follower: Follower) -> None:
         source = self.world.all_channels[record.channel_id]

@@ -32,7 +32,7 @@ async def test_kill_9_at_random_moments_of_a_fanout(fake_anthropic: FakeAnthropi
         db = tmp_path / "newsroom.db"
         store = Store(db)
         for channel_id in channels:
-            store.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
+            store.outbox.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
                                   channel_id=channel_id, added_by=None)
         stories = [store.create_story(origin="human", status="approved",
                                       requested_by=fake.world.users["editor1"], topic=f"t{i}",

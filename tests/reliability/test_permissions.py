@@ -107,7 +107,7 @@ async def published_with_a_failed_delivery(room: Newsroom) -> int:
     await room.invoke("editor1", "publish now", {"story": story_id})
 
     async def failed() -> bool:
-        return any(d.state == "failed" for d in await room.bot.store.deliveries(story_id))
+        return any(d.state == "failed" for d in await room.bot.store.outbox.deliveries(story_id))
     await wait_for(failed, timeout=15)
     return story_id
 

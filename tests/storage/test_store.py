@@ -102,12 +102,12 @@ def test_new_revision_clears_approvals(store: Store) -> None:
 def test_publish_is_all_or_nothing(store: Store) -> None:
     story = store.create_story(origin="human", status="approved", requested_by=1,
                                article=ARTICLE)
-    store.add_destination(kind="subscriber", guild_id=5, channel_id=50, added_by=1)
-    store.add_destination(kind="announcement", guild_id=4, channel_id=40, added_by=1)
+    store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50, added_by=1)
+    store.outbox.add_destination(kind="announcement", guild_id=4, channel_id=40, added_by=1)
     with pytest.raises(KeyError):  # a broken archive document aborts the transaction
         store.publish(story.id, expected=["approved"], actor_id=1, archive={"headline": "x"})
     assert store.story(story.id).status == "approved"
-    assert store.deliveries(story.id) == []
+    assert store.outbox.deliveries(story.id) == []
     deliveries = store.publish(story.id, expected=["approved"], actor_id=1,
                                archive={"headline": "h", "dek": "d", "body": "b"})
     assert sorted(d.channel_id for d in deliveries) == [40, 50]

@@ -1,0 +1,263 @@
+"""The delivery worker: sends pending deliveries and brings out-of-line copies back.
+
+The database is the source of truth. Publishing creates one pending delivery per
+destination in the publish transaction; this worker sends them. Every message carries a
+nonce derived from its delivery and part (`enforce_nonce`), so a resend after a crash
+returns the message Discord already has; a delivery that may have left parts in Discord
+(in flight at a crash, or restored from a backup) is first reconciled against the
+channel's history.
+
+Each state change is guarded: a sender that finds its delivery cancelled (unsubscribe,
+retraction) or its story changed (correction) while its messages went out does not
+overwrite that decision; the copy it left is then brought in line (withdrawn, replaced
+by the retraction notice, or edited) by `CopyKeeper`, under the same per-delivery lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import aiohttp
+import discord
+
+from bot.copies import CopyKeeper, Renditions
+from bot.crossposts import Crossposter
+from bot.discord_port import DiscordPort
+from bot.notices import Notices
+from storage.records import Delivery, utcnow
+from storage.worker import AsyncStore
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 16
+MAX_ATTEMPTS = 8
+LOST_ACCESS_CODES = {10003, 50001, 50013}  # unknown channel, missing access/permissions
+LOST_ACCESS_LIMIT = 3
+SEND_ERRORS = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError,
+               OSError)
+
+
+@dataclass
+class CopyReport:
+    """What happened to a story's copies when it changed after publication."""
+
+    updated: list[Delivery] = field(default_factory=list)
+    failed: list[tuple[Delivery, str]] = field(default_factory=list)
+    in_flight: int = 0
+    withdrawn: int = 0
+    notices: int = 0
+
+    def summary(self, verb: str = "updated") -> str:
+        count = len(self.updated)
+        text = f"{count} delivered cop{'y' if count == 1 else 'ies'} {verb}"
+        if self.in_flight:
+            one = self.in_flight == 1
+            text += (f"; {self.in_flight} cop{'y' if one else 'ies'} still going out will be "
+                     f"{verb} as {'it lands' if one else 'they land'}")
+        if self.withdrawn:
+            text += f"; {self.withdrawn} not yet sent will not go out"
+        if self.notices:
+            text += f"; {self.notices} notice(s) posted"
+        if self.failed:
+            text += f"; {len(self.failed)} could not be {verb}:\n" + "\n".join(
+                f"- <#{d.channel_id}>: {why}" for d, why in self.failed)
+        return text
+
+
+class Courier:
+    def __init__(self, store: AsyncStore, port: DiscordPort, renditions: Renditions,
+                 keeper: CopyKeeper, crossposter: Crossposter, notices: Notices) -> None:
+        self.store = store
+        self.port = port
+        self.renditions = renditions
+        self.keeper = keeper
+        self.crossposter = crossposter
+        self.notices = notices
+        self.semaphore = asyncio.Semaphore(CONCURRENCY)
+        self.backoff_base = 5.0
+        self.started_at = utcnow()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+
+    # ---- the loop ------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._worker is None or self._worker.done():
+            self.started_at = utcnow()
+            self._worker = asyncio.create_task(self._run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._pass()
+            except Exception:
+                log.exception("delivery pass failed")
+            await self._sleep()
+
+    async def _pass(self) -> None:
+        due = await self.store.outbox.due(utcnow())
+        if due:
+            await asyncio.gather(*(self._send_guarded(d) for d in due))
+        stale = await self.store.outbox.out_of_sync(utcnow())
+        if stale:
+            await asyncio.gather(*(self._repair(d.id) for d in stale))
+        await self.crossposter.run()
+
+    async def _sleep(self) -> None:
+        times = [t for t in (await self.store.outbox.next_time(),
+                             await self.crossposter.next_free()) if t is not None]
+        timeout = 30.0
+        if times:
+            timeout = min(timeout, max((min(times) - utcnow()).total_seconds(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is left to send, bring in line or crosspost now."""
+        async with asyncio.timeout(timeout):
+            while True:
+                free = await self.crossposter.next_free()
+                queued = free is not None and free <= utcnow() + timedelta(seconds=1)
+                if not await self.store.outbox.unsettled() and not queued:
+                    return
+                self.kick()
+                await asyncio.sleep(0.05)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, delivery_id: int) -> AsyncIterator[None]:
+        """One task at a time per delivery: a send and a repair never interleave."""
+        lock = self._locks.setdefault(delivery_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._locks.get(delivery_id) is lock:
+                del self._locks[delivery_id]
+
+    def in_flight(self, delivery_id: int) -> bool:
+        lock = self._locks.get(delivery_id)
+        return lock is not None and lock.locked()
+
+    # ---- sending -------------------------------------------------------------------
+
+    async def _send_guarded(self, delivery: Delivery) -> None:
+        async with self.semaphore, self._locked(delivery.id):
+            try:
+                await self._send(delivery)
+            except (discord.Forbidden, discord.NotFound) as exc:
+                await self._lost_access(delivery, exc)
+            except SEND_ERRORS as exc:
+                await self._retry_later(delivery, exc)
+
+    async def _send(self, delivery: Delivery) -> None:
+        claim = await self.store.outbox.claim(delivery.id)
+        if claim is None:
+            return
+        rendition = await self.renditions.current(delivery.story_id)
+        if claim.story_status != "published" or rendition.retraction:
+            await self.store.outbox.cancel(delivery.id)
+            await self.keeper.bring_in_line(delivery.id)
+            return
+        before, parts = claim.delivery, rendition.parts
+        sent, reconciled = list(before.message_ids), False
+        if len(sent) < len(parts) and (before.sending_since is not None
+                                       or before.created_at < self.started_at):
+            sent = await self.keeper.reconcile(before)
+            reconciled = bool(sent)
+        for index in range(len(sent), len(parts)):
+            if index and not await self.store.outbox.still_wanted(delivery.id):
+                break  # retracted or unsubscribed between two parts: send no more
+            last = index == len(parts) - 1
+            sent.append(await self.port.send(
+                delivery.channel_id, parts[index], nonce=f"nr{delivery.id}.{index}",
+                buttons_for=delivery.story_id if last else None))
+            if not last:
+                await self.store.outbox.record_parts(delivery.id, sent)
+        complete = len(sent) >= len(parts) and not reconciled
+        if not await self.store.outbox.mark_sent(delivery.id, sent,
+                                                 rendition.key if complete else "partial"):
+            await self.keeper.bring_in_line(delivery.id)
+
+    async def _repair(self, delivery_id: int) -> None:
+        async with self.semaphore, self._locked(delivery_id):
+            await self.keeper.bring_in_line(delivery_id)
+
+    # ---- failures ------------------------------------------------------------------
+
+    async def _lost_access(self, delivery: Delivery, exc: discord.HTTPException) -> None:
+        """403/404 on a channel: warn the team at once, retry, and disable it after that."""
+        code = getattr(exc, "code", 0)
+        if isinstance(exc, discord.NotFound) and code not in LOST_ACCESS_CODES:
+            await self._retry_later(delivery, exc)
+            return
+        dest = await self.store.outbox.destination(delivery.destination_id)
+        reason = f"no access to <#{dest.channel_id}> (Discord {exc.status}: {exc.text or code})"
+        if delivery.attempts + 1 < LOST_ACCESS_LIMIT:
+            if dest.warned_at is None:
+                await self.notices.team(f"Warning: {reason}. I will retry, and stop delivering "
+                                        f"there after {LOST_ACCESS_LIMIT} failed attempts.")
+                await self.store.outbox.mark_destination_warned(dest.id)
+            await self._retry_later(delivery, exc, quiet=True)
+            return
+        if await self.store.outbox.retry_later(delivery.id, error=reason, retry_at=None):
+            await self.store.outbox.disable_destination(dest.id, reason)
+            await self.notices.team(f"Deliveries to <#{dest.channel_id}> are now disabled: "
+                                    f"{reason}. A server admin there can `/subscribe` it again "
+                                    "once I have access.")
+            log.warning("destination %s disabled: %s", dest.channel_id, reason)
+        else:
+            await self.keeper.bring_in_line(delivery.id)
+
+    async def _retry_later(self, delivery: Delivery, exc: BaseException,
+                           quiet: bool = False) -> None:
+        attempts = delivery.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        give_up = attempts >= MAX_ATTEMPTS and not quiet
+        delay = min(self.backoff_base * 2 ** delivery.attempts, 600.0)
+        retry_at = None if give_up else utcnow() + timedelta(seconds=delay)
+        if not await self.store.outbox.retry_later(delivery.id, error=error, retry_at=retry_at):
+            await self.keeper.bring_in_line(delivery.id)  # cancelled meanwhile
+            return
+        if give_up:
+            await self.notices.team(
+                f"Delivery of story #{delivery.story_id} to <#{delivery.channel_id}> failed "
+                f"{attempts} times and was given up ({error}). `/publish deliveries` can "
+                "retry it.")
+        else:
+            log.info("delivery %s failed (%s); retry in %.0f s", delivery.id, error, delay)
+
+    # ---- copies of one story, for the editor who changed it -------------------------
+
+    async def bring_story_in_line(self, story_id: int) -> CopyReport:
+        """Bring every copy of a story in line now; count those still going out."""
+        report = CopyReport()
+        for delivery in await self.store.outbox.deliveries(story_id):
+            if delivery.state == "pending":
+                report.in_flight += delivery.sending_since is not None
+                continue
+            if delivery.state not in ("sent", "cancelled"):
+                continue
+            async with self._locked(delivery.id):
+                outcome = await self.keeper.bring_in_line(delivery.id)
+            if outcome.error:
+                report.failed.append((delivery, outcome.error))
+            elif delivery.state == "sent":
+                report.updated.append(delivery)
+        self.kick()
+        return report
