@@ -81,7 +81,10 @@ class Courier:
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.backoff_base = 5.0
         self.started_at = utcnow()
+        """Deliveries older than this process may have left parts in Discord unrecorded
+        (a crash, a restored backup): they are reconciled before they are sent."""
         self._locks: dict[int, asyncio.Lock] = {}
+        self._channels: dict[int, asyncio.Lock] = {}
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
 
@@ -89,7 +92,6 @@ class Courier:
 
     def start(self) -> None:
         if self._worker is None or self._worker.done():
-            self.started_at = utcnow()
             self._worker = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
@@ -157,7 +159,10 @@ class Courier:
     # ---- sending -------------------------------------------------------------------
 
     async def _send_guarded(self, delivery: Delivery) -> None:
-        async with self.semaphore, self._locked(delivery.id):
+        """Deliveries to one channel go one at a time: in order (an edition's running
+        order), and never racing discord.py's bucket for that channel."""
+        channel = self._channels.setdefault(delivery.channel_id, asyncio.Lock())
+        async with channel, self.semaphore, self._locked(delivery.id):
             try:
                 await self._send(delivery)
             except (discord.Forbidden, discord.NotFound) as exc:

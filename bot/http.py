@@ -11,6 +11,7 @@ that still comes back is raised as usual and queues the crosspost.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from discord.http import HTTPClient, Route
@@ -21,13 +22,19 @@ CROSSPOST_PATH = "/channels/{channel_id}/messages/{message_id}/crosspost"
 class NewsroomHTTPClient(HTTPClient):
     async def request(self, route: Route, **kwargs: Any) -> Any:
         if route.path == CROSSPOST_PATH:
-            self._forget_bucket(route)
+            self._lift_long_wait(route)
         return await super().request(route, **kwargs)
 
-    def _forget_bucket(self, route: Route) -> None:
+    def _lift_long_wait(self, route: Route) -> None:
+        """Forget a crosspost bucket's hour-long reset (short route waits stay)."""
         bucket_hash = self._bucket_hashes.get(route.key)
-        prefix = bucket_hash if bucket_hash is not None else route.key
-        self._buckets.pop(f"{prefix}:{route.major_parameters}", None)
+        key = f"{bucket_hash or route.key}:{route.major_parameters}"
+        ratelimit = self._buckets.get(key)
+        timeout = self.max_ratelimit_timeout
+        if ratelimit is None or ratelimit.expires is None or not timeout:
+            return
+        if ratelimit.expires - asyncio.get_running_loop().time() > timeout:
+            ratelimit.reset()
 
 
 def install(client: Any) -> None:

@@ -40,7 +40,7 @@ class CorrectionsCog(EditorialCog):
                       reason: app_commands.Range[str, 1, 1000]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.bot.readers.retract(story, actor_of(interaction), reason)
-        await say(interaction, f"Retracted #{story}: {report.summary()}")
+        await say(interaction, f"Retracted #{story}: {report.summary('replaced')}")
         await refresh_card(self.bot, story, f"{interaction.user.mention} retracted the story: "
                            f"{reason}")
 

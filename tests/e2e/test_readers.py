@@ -90,7 +90,7 @@ async def test_retraction_replaces_copies_and_tells_only_recipients(newsroom: Ne
     handle = await newsroom.invoke("editor1", "retract",
                                    {"story": story, "reason": "The court ruling was reversed."})
     await handle.wait_final()
-    assert "3 delivered copies updated; 3 notice(s) posted" in handle.text()
+    assert "3 delivered copies replaced; 3 notice(s) posted" in handle.text()
     for channel in ("announcements", "news", "general"):
         messages = newsroom.discord.channel_messages(newsroom.channel(channel))
         texts = [all_text(m) for m in messages]

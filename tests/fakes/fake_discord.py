@@ -618,10 +618,12 @@ class FakeDiscord:
             )
         )
 
-    def hold(self, method: str, path_regex: str, *, after: int) -> Gate:
-        """A gate: the first ``after`` matching requests pass, the rest wait for
-        ``gate.release()``; rate limits were already applied when a request waits."""
-        gate = Gate(method, path_regex, after)
+    def hold(self, method: str, path_regex: str, *, after: int,
+             where: Callable[[Any], bool] | None = None) -> Gate:
+        """A gate: the first ``after`` matching requests (``where(json_body)`` true, if
+        given) pass, the rest wait for ``gate.release()``; rate limits were already
+        applied when a request waits."""
+        gate = Gate(method, path_regex, after, where)
         self.gates.append(gate)
         return gate
 
@@ -696,10 +698,8 @@ class FakeDiscord:
         decision = self.limiter.take(spec, params)
         if decision.retry_after is not None:
             self.stats.route_429s += 1
+            self.stats.limited[spec.key] += 1
             return too_many_requests(decision.retry_after, scope="user", headers=decision.headers)
-        for gate in self.gates:
-            if gate.matches(method, path):
-                await gate.enter()
         return await self._run_handler(request, spec.handler, spec.key, params, decision.headers)
 
     async def _run_handler(
@@ -712,6 +712,9 @@ class FakeDiscord:
     ) -> web.Response:
         try:
             body, files = await read_request_body(request)
+            for gate in self.gates:
+                if gate.matches(request.method, request.path.removeprefix(API_PREFIX), body):
+                    await gate.enter()
             api_request = ApiRequest(
                 method=request.method,
                 path=request.path,
@@ -727,6 +730,7 @@ class FakeDiscord:
                 self.stats.shared_429s += 1
             else:
                 self.stats.route_429s += 1
+            self.stats.limited[route_key] += 1
             return too_many_requests(exc.retry_after, scope=exc.scope,
                                      headers=headers if exc.headers is None else exc.headers)
         except ApiError as exc:

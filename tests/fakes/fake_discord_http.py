@@ -78,16 +78,19 @@ class Gate:
     not yet answered), act, then let the held requests land.
     """
 
-    def __init__(self, method: str, path_regex: str, after: int) -> None:
+    def __init__(self, method: str, path_regex: str, after: int,
+                 where: Callable[[Any], bool] | None = None) -> None:
         self.method = method.upper()
         self.regex = re.compile(path_regex)
         self.after = after
+        self.where = where
         self.passed = 0
         self.held = 0
         self._open = asyncio.Event()
 
-    def matches(self, method: str, path: str) -> bool:
-        return self.method in ("*", method) and self.regex.search(path) is not None
+    def matches(self, method: str, path: str, body: Any) -> bool:
+        return (self.method in ("*", method) and self.regex.search(path) is not None
+                and (self.where is None or self.where(body)))
 
     async def enter(self) -> None:
         if self._open.is_set() or self.passed < self.after:
@@ -430,6 +433,8 @@ class Stats:
     shared_429s: int = 0
     injected_failures: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    limited: Counter[str] = field(default_factory=Counter)
+    """Route and shared-limit 429s by route key."""
 
     @property
     def total_429s(self) -> int:
