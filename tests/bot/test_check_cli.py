@@ -27,7 +27,8 @@ def test_clean_file_exits_0_and_lists_every_check_with_its_severity() -> None:
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"{CLEAN}: 10/10 required checks pass, no warnings"
-    for check in CHECKS:
+    assert len(lines) == 1 + 12  # without --sources the grounding checks do not run
+    for check in CHECKS[:12]:
         [line] = [x for x in lines if f"  {check.name} " in x]
         assert line.split()[:2] == ["ok", check.severity.value]
 
@@ -50,10 +51,19 @@ def test_missing_file_exits_2_with_a_clear_message_and_checks_the_rest(tmp_path:
 
 
 def test_unparseable_file_exits_2_even_when_another_file_fails() -> None:
-    code, out, err = run([CUT_OFF, NO_HEADLINE])
+    misnumbered = str(CORPUS / "sources_misnumbered.md")
+    code, out, err = run([CUT_OFF, misnumbered])
     assert code == 2
-    assert f"{NO_HEADLINE}: cannot parse: no headline" in err
+    assert f"{misnumbered}: cannot parse: sources are numbered" in err
     assert "FAIL" in out
+
+
+def test_an_article_without_headline_fails_the_headline_check_and_runs_the_rest() -> None:
+    code, out, err = run([NO_HEADLINE])
+    assert (code, err) == (1, "")
+    assert f"{NO_HEADLINE}: 9/10 required checks pass, no warnings" in out
+    [line] = [x for x in out.splitlines() if "  headline " in x]
+    assert line.split()[:3] == ["FAIL", "required", "headline"] and "no headline" in line
 
 
 def test_undecodable_file_exits_2(tmp_path: Path) -> None:
