@@ -39,7 +39,7 @@ _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "bill
 _NUMBER_RE = re.compile(
     r"(?<![\w.,])(?<![A-Za-z]-)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:(?P<pct>\s*(?:%|per\s?cent\b|percentage points?\b|pc\b))"
-    r"|\s*(?P<word>thousand|million|billion|trillion)s?\b"
+    r"|\s*(?P<word>(?i:thousand|million|billion|trillion))s?\b"
     r"|(?P<abbr>bn|mn|trn|tn|[kKmMbBT])\b)?"
     r"(?![\w%]|[.,]\d)"
 )
