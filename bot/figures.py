@@ -19,21 +19,21 @@ MONTHS = {name: i for i, names in enumerate((
     "january jan", "february feb", "march mar", "april apr", "may", "june jun",
     "july jul", "august aug", "september sep sept", "october oct", "november nov",
     "december dec"), start=1) for name in names.split()}
-_MONTH = r"(?P<{g}>(?:" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len,
-                                          reverse=True)) + r")\b\.?)"
-_DATE_RES = (
-    re.compile(_MONTH.format(g="m") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b"
-               r"(?:,?\s+(?P<y>\d{4})\b)?"),
-    re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH.format(g="m")
-               + r"(?:,?\s+(?P<y>\d{4})\b)?"),
-    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
+_MONTH = (r"[JFMASOND](?:anuary|ebruary|arch|pril|ay|une|uly|ugust|eptember|ctober|ovember"
+          r"|ecember|an|eb|ar|pr|un|ul|ug|ept|ep|ct|ov|ec)\b\.?")
+"""A month name or abbreviation; written to start with a character set, which lets the
+regex engine skip ahead fast (the word is then checked against `MONTHS`)."""
+_DAY, _YEAR = r"(?:st|nd|rd|th)?\b", r"(?:,?\s+(\d{4})\b)?"
+_SCAN_RE = re.compile(
+    r"\[\d+(?:\s*[,–-]\s*\d+)*\]|https?://\S+|www\.\S+|\d{1,2}:\d{2}\b"  # never figures
+    rf"|({_MONTH})\s+(\d{{1,2}}){_DAY}{_YEAR}"  # November 17, 2026
+    rf"|(\d{{1,2}}){_DAY}\s+(?:of\s+)?({_MONTH}){_YEAR}"  # 17 November 2026
+    r"|(\d{4})-(\d{2})-(\d{2})\b"  # 2026-11-17
 )
+"""One pass over a text for what is blanked before numbers are read: citation markers,
+URLs and times (never figures), and dates (figures of their own). Groups: month, day,
+year (1-3); day, month, year (4-6); year, month, day (7-9)."""
 _SLASH_DATE_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_SKIP_RES = (
-    re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]"),  # citation markers
-    re.compile(r"https?://\S+|www\.\S+"),
-    re.compile(r"\b\d{1,2}:\d{2}\b"),  # times of day
-)
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9,
            "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "trn": 1e12, "t": 1e12}
 _NUMBER_RE = re.compile(
@@ -65,12 +65,7 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """Every figure in the text, dates first, in no particular order."""
-    text = _blank(text, *_SKIP_RES)
-    found: list[Figure] = []
-    for pattern in _DATE_RES:
-        for match in pattern.finditer(text):
-            found.extend(_date_figures(match))
-        text = _blank(text, pattern)
+    text, found = _without_dates(text)
     for match in _NUMBER_RE.finditer(text):
         found.append(_number_figure(match, text))
     return found
@@ -80,14 +75,38 @@ def source_values(text: str) -> dict[str, list[float]]:
     """The values a source states, by kind, sorted; lenient where the article is strict
     (a percentage is also a plain number; 11/17/2026 is read both ways)."""
     values: dict[str, set[float]] = {_PERCENT: set(), _NUMBER: set(), _DATE: set()}
-    for figure in figures(text):
+    text, dated = _without_dates(text)
+    for figure in dated:
         values[figure.kind].add(figure.value)
-        if figure.kind == _PERCENT:
-            values[_NUMBER].add(figure.value)
-    for a, b, year in _SLASH_DATE_RE.findall(text):
+    for match in _NUMBER_RE.finditer(text):  # no hedges or precision: only values
+        scale = _SCALES.get((match.group("word") or match.group("abbr") or "").lower(), 1.0)
+        value = float(match.group("num").replace(",", "")) * scale
+        values[_NUMBER].add(value)
+        if match.group("pct"):
+            values[_PERCENT].add(value)
+    for a, b, year in _SLASH_DATE_RE.findall(text) if "/" in text else ():
         values[_DATE].update({int(a) * 100 + int(b), int(b) * 100 + int(a)})
         values[_NUMBER].add(float(year))
     return {kind: sorted(v) for kind, v in values.items()}
+
+
+def _without_dates(text: str) -> tuple[str, list[Figure]]:
+    """The text with dates (and what is never a figure) blanked out, and the dates."""
+    pieces: list[str] = []
+    found: list[Figure] = []
+    last = 0
+    for match in _SCAN_RE.finditer(text):
+        groups = match.groups()
+        if text[max(0, match.start() - 1):match.start()].isalnum():
+            continue  # inside a word or number: H12:30, x2026-11-17
+        for month, day, year in ((0, 1, 2), (4, 3, 5), (7, 8, 6)):
+            if groups[day] is not None:
+                found.extend(_date_figures(match.group(0), groups[month], groups[day],
+                                           groups[year]))
+        pieces += [text[last:match.start()], " " * (match.end() - match.start())]
+        last = match.end()
+    pieces.append(text[last:])
+    return "".join(pieces), found
 
 
 def stated(figure: Figure, values: dict[str, list[float]]) -> bool:
@@ -105,22 +124,16 @@ def _between(pool: list[float], low: float, high: float) -> list[float]:
     return pool[bisect_left(pool, low):bisect_right(pool, high)]
 
 
-def _blank(text: str, *patterns: re.Pattern[str]) -> str:
-    """Replace matches by spaces, keeping offsets (hedges are read from what precedes)."""
-    for pattern in patterns:
-        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
-    return text
-
-
-def _date_figures(match: re.Match[str]) -> list[Figure]:
-    month_text = match.group("m").rstrip(".").lower()
+def _date_figures(text: str, month_text: str, day_text: str, year: str | None
+                  ) -> list[Figure]:
+    month_text = month_text.rstrip(".").lower()
     month = int(month_text) if month_text.isdigit() else MONTHS.get(month_text, 0)
-    day = int(match.group("d"))
+    day = int(day_text)
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return []
-    out = [Figure(match.group(0), _DATE, month * 100 + day)]
-    if match.group("y"):
-        out.append(Figure(match.group("y"), _NUMBER, float(match.group("y")), 1.0))
+    out = [Figure(text, _DATE, month * 100 + day)]
+    if year:
+        out.append(Figure(year, _NUMBER, float(year), 1.0))
     return out
 
 

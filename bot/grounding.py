@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from bot.figures import Figure, figures, source_values, stated
 
@@ -64,6 +64,13 @@ class SourceIndex:
         return stated(figure, self.values)
 
 
+@lru_cache(maxsize=64)
+def source_index(text: str) -> SourceIndex:
+    """Indexes are kept for the last texts seen: the card, `/review checks` and an approval
+    check the same sources again and again."""
+    return SourceIndex(text)
+
+
 @dataclass
 class Grounding:
     """The material the grounding checks compare an article with."""
@@ -83,7 +90,7 @@ class Grounding:
         if not text:
             return None
         if number not in self._indexes:
-            self._indexes[number] = SourceIndex(text)
+            self._indexes[number] = source_index(text)
         return self._indexes[number]
 
     @property
@@ -191,7 +198,9 @@ def _capital_runs(text: str) -> Iterable[tuple[list[str], bool]]:
     for match in _WORD_RE.finditer(re.sub(r"\[\d[^\]]*\]|[#*_>`]", " ", text)):
         raw = match.group(0)
         core = raw.lstrip(_EDGE)
-        word = re.sub(r"['’]s$", "", core.rstrip(_EDGE + ".,;:!?"))
+        word = core.rstrip(_EDGE + ".,;:!?")
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
         closes = word != core  # punctuation, a possessive or a closing quote after it
         if core != raw and run:  # an opening quote or bracket starts afresh
             yield run, start
