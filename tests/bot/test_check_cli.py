@@ -96,3 +96,28 @@ def test_context_is_chosen_per_path(ai_drafted: bool, code: int) -> None:
 
     assert run([one_source], ctx_for_path=ctx_for_path)[0] == code
     assert seen == [one_source]
+
+
+GROUNDING = CORPUS / "grounding"
+
+
+def test_sources_dir_adds_the_grounding_checks() -> None:
+    clean = GROUNDING / "clean_port_strike"
+    code, out, err = run([str(clean / "article.md")], sources=str(clean / "sources"), year=2026)
+    assert (code, err) == (0, "")
+    assert "13/13 required checks pass, no warnings" in out
+    for name in ("quotes", "figures", "cited_text", "names"):
+        assert any(line.split()[2:3] == [name] for line in out.splitlines())
+    bad = GROUNDING / "figure_changed_by_one_digit"
+    code, out, _ = run([str(bad / "article.md")], sources=str(bad / "sources"), year=2026)
+    [line] = [x for x in out.splitlines() if "  figures " in x]
+    assert code == 1 and line.split()[:3] == ["FAIL", "required", "figures"] and "'4900'" in line
+
+
+def test_a_missing_sources_dir_or_unreadable_source_exits_2(tmp_path: Path) -> None:
+    article = str(GROUNDING / "clean_port_strike" / "article.md")
+    code, _, err = run([article], sources=str(tmp_path / "nope"))
+    assert code == 2 and "cannot read sources" in err
+    (tmp_path / "1.txt").write_bytes(b"\xff\xfe\x00\x81")
+    code, _, err = run([article], sources=str(tmp_path))
+    assert code == 2 and "1.txt: cannot read" in err
