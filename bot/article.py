@@ -41,6 +41,10 @@ class ArticleFormatError(InvalidInput, ValueError):
     to show to an editor (it is an `InvalidInput`, and a `ValueError` for plain callers)."""
 
 
+class _NoHeadline(ArticleFormatError):
+    """No line can be the headline."""
+
+
 def disclosure_text(agency_name: str) -> str:
     """The standard disclosure line; one place so drafts, checks and docs agree on it."""
     return (
@@ -237,7 +241,7 @@ class Article:
         return "\n\n".join(b.strip() for b in blocks) + "\n"
 
     @classmethod
-    def from_markdown(cls, text: str) -> Article:
+    def from_markdown(cls, text: str, *, headline_required: bool = True) -> Article:
         """Read an article from Markdown, leniently (see the module docstring for why).
 
         Accepted:
@@ -266,10 +270,17 @@ class Article:
           or outside a fence.
         Citation markers such as [1][2] and all other text are kept as written.
 
-        Raises ArticleFormatError when there is no headline or the sources are misnumbered.
+        Raises ArticleFormatError when there is no headline (unless `headline_required` is
+        false: then the headline is empty, for checks to report) or the sources are
+        misnumbered.
         """
         lines = _prepare(text).split("\n")
-        headline, rest = _take_headline(lines)
+        try:
+            headline, rest = _take_headline(lines)
+        except _NoHeadline:
+            if headline_required:
+                raise
+            headline, rest = "", lines
         return _assemble(headline, _blocks(rest))
 
     # ---- JSON
@@ -458,7 +469,7 @@ def _take_fallback_headline(lines: list[str]) -> tuple[str, list[str]]:
         if headline is None:
             break
         return headline, lines[i + 1 :]
-    raise ArticleFormatError(
+    raise _NoHeadline(
         "no headline: the article must start with a line '# Headline' "
         "(found " + (_brief(next((x for x in lines if x.strip()), "")) or "no text") + ")"
     )

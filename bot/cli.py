@@ -84,7 +84,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     ctx = CheckContext(ai_drafted=not args.human, min_sources=settings.min_sources,
                        length=args.length, agency_name=settings.name)
     return check_files(args.files, out=sys.stdout, err=sys.stderr,
-                       ctx_for_path=lambda _path: ctx)
+                       ctx_for_path=lambda _path: ctx, sources=args.sources, year=args.year)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also check the word count for this length")
     check.add_argument("--human", action="store_true",
                        help="human-written: the minimum-sources rule does not apply")
+    check.add_argument("--sources", metavar="DIR",
+                       help="also check quotes, figures and names against the source texts "
+                            "DIR/1.txt, DIR/2.md... (numbered as in the Sources list)")
+    check.add_argument("--year", type=int,
+                       help="publication year, which needs no source (default: this year)")
     check.set_defaults(func=cmd_check)
     backup = sub.add_parser("backup", help="consistent copy of the database, safe while running")
     backup.add_argument("path", metavar="PATH")

@@ -9,15 +9,16 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.admin import Admin
-from bot.article import Article, disclosure_text
+from bot.article import Article, Source, disclosure_text
 from bot.checks import CheckContext, Finding, blocking, run_checks
 from bot.errors import InvalidInput, NotFound, Refused
+from bot.evidence import load_grounding, source_of
 from bot.lifecycle import Action, Actor, State, StoryFacts, Transition, decide, require_editor
 from bot.text import clean_text
-from storage.records import Approval, AuditEvent, Revision, Story
+from storage.records import Approval, AuditEvent, Revision, SourceDoc, Story
 from storage.store import Conflict, Store
 from storage.worker import AsyncStore
 
@@ -97,6 +98,13 @@ class StoryDesk:
                             length=story.length if story.origin == "ai" else None,
                             agency_name=self.admin.current.name)
 
+    async def findings(self, story: Story, revision: Revision, article: Article
+                       ) -> list[Finding]:
+        """Every check of this revision, the grounding checks against the stored sources."""
+        grounding = await load_grounding(self.store, story, revision, article,
+                                         self.admin.current.name)
+        return run_checks(article, replace(self.context(story), grounding=grounding))
+
     async def article(self, story: Story, number: int | None = None) -> tuple[Revision, Article]:
         if not story.current_revision:
             raise Refused(f"Story #{story.id} has no text yet (it is {story.status}).")
@@ -110,8 +118,8 @@ class StoryDesk:
     async def checks(self, story_id: int, actor: Actor) -> tuple[Story, list[Finding]]:
         require_editor(actor, self.policy)
         story = await self.get(story_id)
-        _, article = await self.article(story)
-        return story, run_checks(article, self.context(story))
+        revision, article = await self.article(story)
+        return story, await self.findings(story, revision, article)
 
     # ---- writing -------------------------------------------------------------------
 
@@ -149,8 +157,8 @@ class StoryDesk:
     async def approve(self, story_id: int, actor: Actor, note: str | None = None,
                       override: str | None = None) -> ApprovalResult:
         story, transition = await self.decide(story_id, Action.APPROVE, actor)
-        _, article = await self.article(story)
-        findings = run_checks(article, self.context(story))
+        current, article = await self.article(story)
+        findings = await self.findings(story, current, article)
         failing = blocking(findings)
         if override is not None:
             override = clean_text(override, "override", 500)
@@ -228,6 +236,17 @@ class StoryDesk:
 
         approvals, history, revisions = await self.store.run(read)
         return StoryView(story, revision, article, approvals, history, revisions)
+
+    async def source(self, story_id: int, actor: Actor, number: int
+                     ) -> tuple[Source, SourceDoc | None]:
+        """Source `number` of the current revision's list, with what the newsroom stored."""
+        require_editor(actor, self.policy)
+        story = await self.get(story_id)
+        _, article = await self.article(story)
+        if not 1 <= number <= len(article.sources):
+            raise NotFound(f"Story #{story_id} has no source {number} (its list has "
+                           f"{len(article.sources)}).")
+        return await self.store.run(lambda s: source_of(s, story, article, number))
 
     async def diff(self, story_id: int, actor: Actor, old: int | None, new: int | None) -> str:
         require_editor(actor, self.policy)

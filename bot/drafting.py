@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ import anthropic
 import httpx2
 
 from bot.admin import Admin
+from bot.answer import read_answer
 from bot.article import Article, ArticleFormatError, Source, count_words, disclosure_text
 from bot.claude import Claude
 from bot.config import Settings
@@ -32,6 +34,7 @@ from bot.lifecycle import Action, Actor, StoryFacts, decide
 from bot.prompts import SYSTEM_PROMPT, length_words, revision_text, task_text
 from bot.sources import attachment_source, check_text_sources, parse_sources
 from bot.text import clean_optional, clean_text
+from storage.grounding import Citation, Fetched, finish_draft
 from storage.records import DraftJob, Revision, SourceDoc, Story, Usage, utcnow
 from storage.store import Conflict
 from storage.worker import AsyncStore
@@ -87,6 +90,15 @@ class DraftOutcome:
     @property
     def ok(self) -> bool:
         return self.revision is not None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted article with what backs it: its API citations and the pages fetched."""
+
+    article: Article
+    citations: list[Citation]
+    fetched: dict[int, Fetched]
 
 
 @dataclass
@@ -162,58 +174,15 @@ def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJ
     return plan
 
 
-def _cited_numbers(block: Any, plan: _Plan) -> list[int]:
-    numbers = []
-    for citation in getattr(block, "citations", None) or []:
-        index = getattr(citation, "document_index", None)
-        url = getattr(citation, "url", None)
-        if isinstance(index, int) and 0 <= index < len(plan.doc_numbers):
-            numbers.append(plan.doc_numbers[index])
-        elif url and url in plan.url_numbers:
-            numbers.append(plan.url_numbers[url])
-    return list(dict.fromkeys(numbers))
-
-
-def _with_markers(text: str, numbers: list[int]) -> str:
-    """Append API citations as [n] markers unless the model already wrote them."""
-    missing = [n for n in numbers if f"[{n}]" not in text]
-    if not missing:
-        return text
-    stripped = text.rstrip()
-    return stripped + "".join(f"[{n}]" for n in missing) + text[len(stripped):]
-
-
-def assemble_text(message: Any, plan: _Plan) -> str:
-    parts = []
-    for block in message.content:
-        if getattr(block, "type", None) == "text":
-            parts.append(_with_markers(block.text, _cited_numbers(block, plan)))
-    return "".join(parts)
-
-
-def fetched_titles(message: Any) -> dict[str, str]:
-    """Page titles the web fetch tool found, to name URL sources properly."""
-    titles = {}
-    for block in message.content:
-        if getattr(block, "type", None) != "web_fetch_tool_result":
-            continue
-        result = getattr(block, "content", None)
-        doc = getattr(result, "content", None)
-        url = getattr(result, "url", None)
-        title = getattr(doc, "title", None)
-        if url and title:
-            titles[url] = title
-    return titles
-
-
-def source_list(sources: list[SourceDoc], titles: dict[str, str]) -> tuple[Source, ...]:
-    """The article's Sources section, numbered exactly as the editor supplied them."""
+def source_list(sources: list[SourceDoc], titles: Mapping[int, str]) -> tuple[Source, ...]:
+    """The article's Sources section, numbered exactly as the editor supplied them; a URL
+    source is named by the title of the page fetched for it (`titles` by number)."""
     out = []
-    for doc in sources:
+    for number, doc in enumerate(sources, start=1):
         if doc.kind == "url":
             url = doc.url or ""
-            out.append(Source(title=titles.get(url, url), publisher=urlsplit(url).hostname or "",
-                              url=url))
+            out.append(Source(title=titles.get(number) or url,
+                              publisher=urlsplit(url).hostname or "", url=url))
         elif doc.kind in {"file", "pdf"}:
             out.append(Source(title=doc.title, publisher="Document supplied to the newsroom"))
         else:
@@ -399,7 +368,7 @@ class Drafter:
                 return DraftOutcome(await self.store.story(story_id), reason="no pending job")
             await self._wait_turn(job, limit, sink)
             try:
-                article, usage = await self._attempt(job, sink)
+                draft, usage = await self._attempt(job, sink)
             except Transient as exc:
                 if job.attempts + 1 >= limit:
                     return await self._fail(job, f"{exc}; gave up after {limit} attempts")
@@ -415,8 +384,9 @@ class Drafter:
                 return await self._fail(job, str(exc))
             reason = "AI draft" if job.kind == "request" else f"AI revision: {job.instructions}"
             try:
-                revision = await self.store.finish_job(job.id, article=article.to_dict(),
-                                                       usage=usage, reason=reason)
+                revision = await self.store.run(functools.partial(
+                    finish_draft, job_id=job.id, article=draft.article.to_dict(), usage=usage,
+                    reason=reason, citations=draft.citations, fetched=draft.fetched))
             except Conflict:  # spiked while Claude was writing: the draft is not kept
                 return await self._stopped_outcome(story_id)
             story = await self.store.story(story_id)
@@ -444,7 +414,7 @@ class Drafter:
             return await self._stopped_outcome(job.story_id)
         return DraftOutcome(story, reason=reason, attempts=job.attempts + 1)
 
-    async def _attempt(self, job: DraftJob, sink: ProgressSink | None) -> tuple[Article, Usage]:
+    async def _attempt(self, job: DraftJob, sink: ProgressSink | None) -> tuple[Draft, Usage]:
         story = await self.store.story(job.story_id)
         sources = await self.store.sources(job.story_id)
         current, number = None, story.current_revision
@@ -480,14 +450,19 @@ class Drafter:
                             "nothing was stored (ask for a shorter length)")
         return message
 
-    def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Article:
-        text = assemble_text(message, plan)
+    def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Draft:
+        """The article of the answer (see `bot.answer`). An answer that is not an article
+        is not retried: the same paid request would most likely get the same answer."""
+        answer = read_answer(message.content, plan.doc_numbers, plan.url_numbers)
         try:
-            article = Article.from_markdown(text)
+            article = Article.from_markdown(answer.text)
         except ArticleFormatError as exc:
-            raise Transient(f"the answer was not an article ({exc})") from exc
-        return article.replace(sources=source_list(sources, fetched_titles(message)),
-                               disclosure=disclosure_text(self.admin.current.name))
+            raise Permanent(f"Claude's answer was not an article ({exc}); nothing was "
+                            "stored (retry the draft)") from exc
+        titles = {n: page.title for n, page in answer.fetched.items() if page.title}
+        article = article.replace(sources=source_list(sources, titles),
+                                  disclosure=disclosure_text(self.admin.current.name))
+        return Draft(article, answer.citations(article), answer.fetched)
 
 
 async def _quietly(awaitable: Awaitable[None]) -> None:

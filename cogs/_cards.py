@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.article import Article
-from bot.checks import Finding, run_checks, summary_line
+from bot.checks import Finding, summary_line
 from bot.render import split_text
 from cogs._common import Guarded
 from storage.records import Revision, Story
@@ -119,7 +119,7 @@ async def card_parts(bot: NewsroomBot, story: Story) -> tuple[discord.Embed, dis
     if story.current_revision:
         revision = await bot.store.revision(story.id)
         article = Article.from_dict(revision.article)
-        findings = run_checks(article, bot.desk.context(story))
+        findings = await bot.desk.findings(story, revision, article)
     approvals = len(await bot.store.approvals(story.id, story.current_revision))
     embed = card_embed(story, revision, article, findings, approvals,
                        bot.admin.current.required_approvals)

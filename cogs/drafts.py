@@ -25,6 +25,7 @@ Length = Literal["brief", "standard", "long"]
 Status = Literal["drafting", "in_review", "changes_requested", "approved", "scheduled",
                  "published", "spiked", "failed", "retracted"]
 MAX_DIFF_MESSAGES = 4
+SOURCE_PREVIEW = 1500
 
 
 class InteractionSink:
@@ -156,8 +157,13 @@ class DraftsCog(EditorialCog, commands.GroupCog, group_name="draft",
         await open_edit_form(self.bot, interaction, story)
 
     @app_commands.command(name="show", description="Show a story (current or given revision)")
+    @app_commands.describe(source="Show the stored text of this source (its number)")
     async def show(self, interaction: discord.Interaction, story: int,
-                   revision: app_commands.Range[int, 1] | None = None) -> None:
+                   revision: app_commands.Range[int, 1] | None = None,
+                   source: app_commands.Range[int, 1, 100] | None = None) -> None:
+        if source is not None:
+            await show_source(self.bot, interaction, story, source)
+            return
         view = await self.bot.desk.show(story, actor_of(interaction), revision)
         await interaction.response.defer(ephemeral=True, thinking=True)
         messages = render_article(view.article, story_id=story,
@@ -204,6 +210,29 @@ class DraftsCog(EditorialCog, commands.GroupCog, group_name="draft",
     async def story_autocomplete(self, interaction: discord.Interaction, current: str
                                  ) -> list[app_commands.Choice[int]]:
         return story_choices(await self.bot.store.match_stories(current))
+
+
+async def show_source(bot: NewsroomBot, interaction: discord.Interaction, story_id: int,
+                      number: int) -> None:
+    """A source's stored text: the first 1,500 characters here, all of it as a file."""
+    entry, doc = await bot.desk.source(story_id, actor_of(interaction), number)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    text = doc.text if doc is not None else None
+    head = f"Source {number} of #{story_id}: {entry.line()[:300]}"
+    if doc is not None and doc.fetched_at is not None:
+        head += f"\nFetched {discord_time(doc.fetched_at, 'f')}."
+    if not text:
+        await say(interaction, head + "\nThe newsroom has no stored text of this source, so "
+                  "the grounding checks cannot compare the article with it.")
+        return
+    embed = discord.Embed(description=text[:SOURCE_PREVIEW])
+    if len(text) <= SOURCE_PREVIEW:
+        await say(interaction, head, embed=embed)
+        return
+    file = discord.File(io.BytesIO(text.encode()), filename=f"story-{story_id}-source-"
+                        f"{number}.txt")
+    await say(interaction, f"{head}\nFirst {SOURCE_PREVIEW:,} of {len(text):,} characters; "
+              "the whole text is attached.", embed=embed, file=file)
 
 
 def history_embed(view) -> discord.Embed:  # type: ignore[no-untyped-def]

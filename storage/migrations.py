@@ -307,3 +307,25 @@ def m016_consistency(db: Database) -> None:
         for message_id in json.loads(row["message_ids"]):
             db.execute("INSERT OR IGNORE INTO crossposts VALUES (?, ?, ?, ?)",
                        [message_id, row["channel_id"], row["id"], row["updated_at"]])
+
+
+@migrations()
+def m012_grounding(db: Database) -> None:
+    """What the sources said: the text the web fetch tool returned for a URL source (kept
+    in `sources.text`) and when it was fetched, and the passages Claude cited, per
+    paragraph of each AI revision."""
+    db.execute("ALTER TABLE sources ADD COLUMN fetched_at TEXT")
+    db.execute(
+        """
+        CREATE TABLE citations (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            revision INTEGER NOT NULL,
+            paragraph TEXT NOT NULL,
+            source INTEGER NOT NULL,
+            cited_text TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_citations_revision ON citations(story_id, revision)")
+    db.execute("CREATE INDEX idx_sources_url ON sources(url) WHERE url IS NOT NULL")

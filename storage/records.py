@@ -127,6 +127,9 @@ class SourceDoc(Record):
     data: bytes | None = None
     id: int | None = None
     story_id: int | None = None
+    fetched_at: datetime | None = None  # URL sources: when the web fetch tool read `text`
+
+    _time_fields = ("fetched_at",)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ def test_clean_file_exits_0_and_lists_every_check_with_its_severity() -> None:
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"{CLEAN}: 10/10 required checks pass, no warnings"
-    for check in CHECKS:
+    assert len(lines) == 1 + 12  # without --sources the grounding checks do not run
+    for check in CHECKS[:12]:
         [line] = [x for x in lines if f"  {check.name} " in x]
         assert line.split()[:2] == ["ok", check.severity.value]
 
@@ -50,10 +51,19 @@ def test_missing_file_exits_2_with_a_clear_message_and_checks_the_rest(tmp_path:
 
 
 def test_unparseable_file_exits_2_even_when_another_file_fails() -> None:
-    code, out, err = run([CUT_OFF, NO_HEADLINE])
+    misnumbered = str(CORPUS / "sources_misnumbered.md")
+    code, out, err = run([CUT_OFF, misnumbered])
     assert code == 2
-    assert f"{NO_HEADLINE}: cannot parse: no headline" in err
+    assert f"{misnumbered}: cannot parse: sources are numbered" in err
     assert "FAIL" in out
+
+
+def test_an_article_without_headline_fails_the_headline_check_and_runs_the_rest() -> None:
+    code, out, err = run([NO_HEADLINE])
+    assert (code, err) == (1, "")
+    assert f"{NO_HEADLINE}: 9/10 required checks pass, no warnings" in out
+    [line] = [x for x in out.splitlines() if "  headline " in x]
+    assert line.split()[:3] == ["FAIL", "required", "headline"] and "no headline" in line
 
 
 def test_undecodable_file_exits_2(tmp_path: Path) -> None:
@@ -86,3 +96,28 @@ def test_context_is_chosen_per_path(ai_drafted: bool, code: int) -> None:
 
     assert run([one_source], ctx_for_path=ctx_for_path)[0] == code
     assert seen == [one_source]
+
+
+GROUNDING = CORPUS / "grounding"
+
+
+def test_sources_dir_adds_the_grounding_checks() -> None:
+    clean = GROUNDING / "clean_port_strike"
+    code, out, err = run([str(clean / "article.md")], sources=str(clean / "sources"), year=2026)
+    assert (code, err) == (0, "")
+    assert "13/13 required checks pass, no warnings" in out
+    for name in ("quotes", "figures", "cited_text", "names"):
+        assert any(line.split()[2:3] == [name] for line in out.splitlines())
+    bad = GROUNDING / "figure_changed_by_one_digit"
+    code, out, _ = run([str(bad / "article.md")], sources=str(bad / "sources"), year=2026)
+    [line] = [x for x in out.splitlines() if "  figures " in x]
+    assert code == 1 and line.split()[:3] == ["FAIL", "required", "figures"] and "'4900'" in line
+
+
+def test_a_missing_sources_dir_or_unreadable_source_exits_2(tmp_path: Path) -> None:
+    article = str(GROUNDING / "clean_port_strike" / "article.md")
+    code, _, err = run([article], sources=str(tmp_path / "nope"))
+    assert code == 2 and "cannot read sources" in err
+    (tmp_path / "1.txt").write_bytes(b"\xff\xfe\x00\x81")
+    code, _, err = run([article], sources=str(tmp_path))
+    assert code == 2 and "1.txt: cannot read" in err

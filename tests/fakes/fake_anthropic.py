@@ -944,6 +944,13 @@ class SourceDoc:
     citations_enabled: bool
     url: str | None = None
     publisher: str | None = None
+    number: int | None = None
+    """The number the prompt gives this source ("Source 2: ..." title, "[2] URL" line),
+    which a model would use for its [n] markers; None: by position."""
+
+    @property
+    def marker(self) -> int:
+        return self.number or self.index + 1
 
     def cite(self, chunk: Chunk) -> JSON:
         return {
@@ -1094,7 +1101,9 @@ def _request_document(block: JSON, index: int) -> SourceDoc:
     url, publisher = _document_meta(block.get("title"), block.get("context"))
     if url is None and kind == "url":
         url = source.get("url")
+    numbered = re.match(r"Source (\d+)\b", block.get("title") or "")
     return SourceDoc(
+        number=int(numbered.group(1)) if numbered else None,
         index=index,
         title=block.get("title"),
         citation_type=citation_type,
@@ -1187,7 +1196,7 @@ def _flatten(text: str) -> str:
 
 
 def _body_paragraph(doc: SourceDoc) -> list[_Seg]:
-    marker = f" [{doc.index + 1}]"
+    marker = f" [{doc.marker}]"
     facts = doc.facts()
     if not facts:
         name = doc.title or f"Source {doc.index + 1}"
@@ -1207,7 +1216,8 @@ def _dek(topic: str, docs: Sequence[SourceDoc]) -> str:
             f"New questions surround {topic}. "
             "No source documents were supplied, so this draft keeps to the assignment."
         )
-    sources = "one source has" if len(docs) == 1 else f"{len(docs)} sources have"
+    # counted in words: a digit here would be a figure no source states (grounding checks)
+    sources = "one source has" if len(docs) == 1 else "the sources have"
     return (
         f"New reporting sheds light on {topic}. "
         f"This draft brings together what {sources} established so far."
@@ -1379,6 +1389,9 @@ def default_reply(body: JSON, pages: Mapping[str, str]) -> Reply:
     tool = find_web_fetch_tool(body)
     if tool is not None:
         tool_blocks, fetched = run_web_fetch(tool, urls_in(text), pages, len(docs))
+        for doc in fetched:  # the prompt's "[n] URL" line numbers the page
+            listed = re.search(r"\[(\d+)\]\s+" + re.escape(doc.url or ""), text)
+            doc.number = int(listed.group(1)) if listed else None
         docs += fetched
     topic = find_topic(text, docs)
     return Reply(tool_blocks + segments_to_blocks(compose_article(topic, docs)))
