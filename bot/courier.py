@@ -28,6 +28,7 @@ import discord
 from bot.copies import CopyKeeper, Renditions
 from bot.crossposts import Crossposter
 from bot.discord_port import DiscordPort
+from bot.log import log_context
 from bot.notices import Notices
 from storage.records import Delivery, utcnow
 from storage.worker import AsyncStore
@@ -158,12 +159,13 @@ class Courier:
 
     async def _send_guarded(self, delivery: Delivery) -> None:
         async with self.semaphore, self._locked(delivery.id):
-            try:
-                await self._send(delivery)
-            except (discord.Forbidden, discord.NotFound) as exc:
-                await self._lost_access(delivery, exc)
-            except SEND_ERRORS as exc:
-                await self._retry_later(delivery, exc)
+            with log_context(story_id=delivery.story_id, delivery_id=delivery.id):
+                try:
+                    await self._send(delivery)
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    await self._lost_access(delivery, exc)
+                except SEND_ERRORS as exc:
+                    await self._retry_later(delivery, exc)
 
     async def _send(self, delivery: Delivery) -> None:
         claim = await self.store.outbox.claim(delivery.id)

@@ -307,3 +307,18 @@ def m016_consistency(db: Database) -> None:
         for message_id in json.loads(row["message_ids"]):
             db.execute("INSERT OR IGNORE INTO crossposts VALUES (?, ?, ?, ?)",
                        [message_id, row["channel_id"], row["id"], row["updated_at"]])
+
+
+@migrations()
+def m011_web(db: Database) -> None:
+    """Indexes for the public archive, its feeds and the operators' figures.
+
+    The home page and feeds read the newest archive rows, a story page its corrections,
+    and /metrics and /healthz the AI revisions only (a covering partial index, so the
+    token sums never touch the article text).
+    """
+    db.execute("CREATE INDEX idx_archive_published ON archive(published_at)")
+    db.execute("CREATE INDEX idx_corrections_story ON corrections(story_id)")
+    db.execute("CREATE INDEX idx_revisions_ai ON revisions(id, model, input_tokens, "
+               "output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd) "
+               "WHERE author_kind = 'ai'")
