@@ -25,7 +25,11 @@ async def fake() -> FakeDiscord:
 
 def discord_matches_database(fake: FakeDiscord, db: Path, story: int) -> dict[str, int]:
     """Every delivery the database calls sent is in its channel once, with that message id;
-    every other one has nothing in its channel. Returns the delivery states."""
+    every other one has nothing in its channel. Returns the delivery states.
+
+    Called after the bot stopped: no -wal file is left, so the database was closed cleanly
+    (the last connection to close checkpoints and removes it)."""
+    assert not Path(f"{db}-wal").exists(), "the database was not closed cleanly"
     store = Store(db)
     try:
         deliveries = store.deliveries(story)
@@ -62,7 +66,6 @@ async def test_sigterm_mid_fanout_stops_cleanly_and_a_restart_delivers_the_rest(
             code = await bot.wait()
         assert code == 0, bot.output()[-2000:]
         assert "stopped cleanly" in bot.output()
-        assert not Path(f"{db}-wal").exists(), "the database was not closed cleanly"
         states = discord_matches_database(fake, db, story)
         assert states.get("pending"), f"the fan-out had finished before SIGTERM: {states}"
 
