@@ -59,7 +59,7 @@ WEB_REQUESTS = Counter(
 
 _DISCORD_EPOCH_MS = 1420070400000
 _TOKEN_AFTER = {"webhooks", "interactions"}
-_WORD = re.compile(r"^[a-z][a-z0-9_-]*$")
+_WORD = re.compile(r"^@?[a-z][a-z0-9_-]*$")  # "messages", "@me", "@original"
 _in_flight = 0
 
 

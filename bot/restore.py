@@ -73,6 +73,8 @@ def _inspect(path: Path) -> tuple[str, int, int]:
             raise NewsroomError(f"the backup fails SQLite's integrity check: {problems}")
         applied = [m.name for m in migrations.applied(Database(conn))]
         stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0] if applied else 0
+    except sqlite3.DatabaseError as exc:
+        raise NewsroomError(f"the backup is damaged: {exc}") from None
     finally:
         conn.close()
     known = [m.name for m in migrations._migrations]
