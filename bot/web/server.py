@@ -67,6 +67,7 @@ class WebServer:
             await web.TCPSite(self._runner, host, port).start()
         except OSError as exc:
             await self._runner.cleanup()
+            self._runner = None
             raise NewsroomError(
                 f"cannot serve HTTP on {host}:{port} ({exc.strerror or exc}); set "
                 "NEWSROOM_HTTP to a free address, or to nothing to turn the web server off"

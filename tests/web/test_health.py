@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import math
+import socket
 from collections.abc import Callable
 from typing import Any
 
-from bot.web.health import GatewayState, GatewayWatch, assess
+import pytest
+
+from bot.errors import NewsroomError
+from bot.web.health import GatewayState, GatewayWatch, Probes, assess
+from bot.web.server import WebServer
 from storage.figures import HealthFacts
+from storage.worker import AsyncStore
+from tests.conftest import make_settings
 
 
 class StubClient:
@@ -59,3 +66,20 @@ def test_a_short_loss_is_still_ready_a_database_error_is_not() -> None:
     ready, body = assess(GatewayState("connected", 40.0), None, "no answer within 5 s", None)
     assert not ready and body["reasons"] == ["database: no answer within 5 s"]
     assert "deliveries" not in body  # nothing is made up when the database did not answer
+
+
+async def test_a_taken_port_is_a_clear_error_naming_the_setting(tmp_path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    settings = make_settings(tmp_path, NEWSROOM_HTTP=f"127.0.0.1:{port}")
+    server = WebServer(settings, AsyncStore(tmp_path / "n.db"),
+                       Probes(lambda: GatewayState("starting"), lambda: None, lambda: "UTC"))
+    try:
+        with pytest.raises(NewsroomError, match=f"cannot serve HTTP on 127.0.0.1:{port} .*set "
+                                                "NEWSROOM_HTTP to a free address"):
+            await server.start()
+    finally:
+        taken.close()
+        await server.stop()
