@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.errors import NewsroomError
-from storage.migrations import migrations
 from storage.base import SQLITE_HEADER
+from storage.migrations import migrations
 from storage.store import backup_file
 
 DB_FILES = ("", "-wal", "-shm")

@@ -119,13 +119,10 @@ def assess(gateway: GatewayState, facts: HealthFacts | None, db_error: str | Non
 async def check(store: AsyncStore, probes: Probes) -> tuple[bool, dict[str, Any]]:
     """Observe everything and assess it; a database that does not answer is a reason."""
     facts, db_error = None, None
-    if not store.is_open:
-        db_error = "not open"
-    else:
-        try:
-            facts = await asyncio.wait_for(store.run(health_facts), DB_TIMEOUT)
-        except TimeoutError:
-            db_error = f"no answer within {DB_TIMEOUT:.0f} s"
-        except sqlite3.Error as exc:
-            db_error = str(exc)
+    try:
+        facts = await asyncio.wait_for(store.run(health_facts), DB_TIMEOUT)
+    except TimeoutError:
+        db_error = f"no answer within {DB_TIMEOUT:.0f} s"
+    except (sqlite3.Error, RuntimeError) as exc:  # RuntimeError: the store is not open
+        db_error = str(exc)
     return assess(probes.gateway(), facts, db_error, probes.next_edition())

@@ -109,11 +109,10 @@ class WebServer:
 
     async def metrics(self, request: web.Request) -> web.Response:
         figures = Figures()
-        if self.store.is_open:
-            try:
-                figures = await asyncio.wait_for(self.store.run(read_figures), 10)
-            except (TimeoutError, sqlite3.Error) as exc:
-                log.warning("metrics without database figures: %s", exc)
+        try:
+            figures = await asyncio.wait_for(self.store.run(read_figures), 10)
+        except (TimeoutError, sqlite3.Error, RuntimeError) as exc:  # or not open yet
+            log.warning("metrics without database figures: %s", exc)
         return web.Response(body=metrics.exposition(figures),
                             headers={"Content-Type": CONTENT_TYPE_LATEST,
                                      "Cache-Control": "no-store"})

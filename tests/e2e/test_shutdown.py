@@ -32,7 +32,7 @@ def discord_matches_database(fake: FakeDiscord, db: Path, story: int) -> dict[st
     assert not Path(f"{db}-wal").exists(), "the database was not closed cleanly"
     store = Store(db)
     try:
-        deliveries = store.deliveries(story)
+        deliveries = store.outbox.deliveries(story)
     finally:
         store.close()
     states: dict[str, int] = {}
