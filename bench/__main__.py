@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("fanout", "search", "startup", "loop_lag", "drafting", "grounding")
+BENCHES = ("fanout", "search", "startup", "loop_lag", "drafting", "grounding", "web")
 
 
 def run_one(name: str, flags: list[str], out: Path) -> tuple[int, float]:
@@ -59,8 +59,8 @@ def main() -> int:
     total = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as tmp:
         for name in names:
-            extra = ["--shared-loop"] if args.shared_loop and name != "search" and \
-                name != "startup" else []
+            extra = ["--shared-loop"] if args.shared_loop and name not in ("search", "startup") \
+                else []
             out = Path(tmp) / f"{name}.json"
             code, wall = run_one(name, flags + extra, out)
             data = json.loads(out.read_text()) if out.exists() else {"rows": []}

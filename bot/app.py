@@ -16,7 +16,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import backup, http
+from bot import backup, http, metrics
 from bot.admin import Admin
 from bot.claude import Claude
 from bot.config import Settings
@@ -31,6 +31,8 @@ from bot.notices import Notices
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
+from bot.web.health import GatewayWatch, Probes
+from bot.web.server import WebServer
 from storage.records import utcnow
 from storage.worker import AsyncStore
 
@@ -103,6 +105,7 @@ class NewsroomBot(commands.Bot):
         # A crosspost over its hourly budget answers 429 with a retry of up to an hour:
         # raise instead of sleeping, so the publisher can queue it.
         options.setdefault("max_ratelimit_timeout", 30.0)
+        options.setdefault("http_trace", metrics.discord_trace())
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -132,6 +135,9 @@ class NewsroomBot(commands.Bot):
         self.editions.handler = self.publisher.run_edition
         self.readers = ReaderDesk(self.store, self.admin, settings, self.desk, self.courier,
                                   self.notices, self.port)
+        self.web = WebServer(settings, self.store, Probes(
+            GatewayWatch(self).state, self.publisher.next_edition,
+            lambda: self.admin.current.timezone)) if settings.http_address else None
 
     @property
     def home_guild(self) -> discord.Object:
@@ -139,6 +145,8 @@ class NewsroomBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.store.open()
+        if self.serving and self.web is not None:
+            await self.web.start()  # answers 503 until the gateway is ready
         await self.admin.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -180,6 +188,8 @@ class NewsroomBot(commands.Bot):
         self.editions.shutdown()
         await self.drafter.stop()
         await self.courier.stop()
+        if self.web is not None:
+            await self.web.stop()
         await super().close()
         await self.claude.close()
         await self.store.close()

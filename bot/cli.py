@@ -1,4 +1,4 @@
-"""The `newsroom` command line: run, sync-commands, check, backup.
+"""The `newsroom` command line: run, sync-commands, check, backup, restore.
 
 Every failure a user can cause prints one line on stderr and exits non-zero.
 """
@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from bot import metrics
 from bot.errors import NewsroomError
 from bot.log import setup_logging
+from bot.restore import restore, run_lock
 from storage.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -32,12 +36,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.env_file)
     settings.require_for_run()
-    setup_logging(settings.log_level, _secrets(settings))
+    setup_logging(settings.log_level, _secrets(settings), settings.log_format)
     point_discord_at(settings)
     bot = NewsroomBot(settings)
     assert settings.discord_token is not None
     try:
-        asyncio.run(_run(bot, settings.discord_token.get_secret_value()))
+        with run_lock(settings.db_path):
+            asyncio.run(_run(bot, settings.discord_token.get_secret_value()))
     except discord.LoginFailure:
         raise NewsroomError("Discord refused the token: check DISCORD_TOKEN") from None
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as exc:
@@ -48,10 +53,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+STOP_GRACE = 10.0
+"""Seconds a SIGTERM/SIGINT leaves message parts in flight to finish."""
+
+
 async def _run(bot, token: str) -> None:  # type: ignore[no-untyped-def]
     await bot.store.open()  # fail fast on a bad database, before connecting anywhere
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     async with bot:
-        await bot.start(token)
+        running = asyncio.create_task(bot.start(token), name="bot")
+        stopping = asyncio.create_task(stop.wait(), name="signals")
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if running.done():
+            stopping.cancel()
+            running.result()  # a login or network failure surfaces here
+            return
+        await _stop(bot, running)
+
+
+async def _stop(bot, running: asyncio.Task[None]) -> None:  # type: ignore[no-untyped-def]
+    """Take no new work, let message parts already sent to Discord be answered and
+    recorded (at most STOP_GRACE), then close everything (the database last)."""
+    log.info("stopping: no new work; letting messages in flight finish (at most %.0f s)",
+             STOP_GRACE)
+    running.cancel()  # no more gateway events, so no new interactions
+    await asyncio.gather(running, return_exceptions=True)
+    bot.editions.shutdown()
+    bot.port.gate.close()
+    if not await metrics.requests_settled(STOP_GRACE):
+        log.warning("requests still in flight after %.0f s; stopping anyway", STOP_GRACE)
+    await bot.close()
+    log.info("stopped cleanly")
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -60,7 +95,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.env_file)
     settings.require_for_run()
-    setup_logging(settings.log_level, _secrets(settings))
+    setup_logging(settings.log_level, _secrets(settings), settings.log_format)
     point_discord_at(settings)
 
     async def sync() -> list[str]:
@@ -97,6 +132,20 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
+    settings = load_settings(args.env_file)
+    done = restore(Path(settings.db_path), Path(args.backup))
+    print(f"restored {settings.db_path} from {args.backup} (schema {done.schema}, "
+          f"{done.stories:,} stories)")
+    if done.pending_migrations:
+        print(f"{done.pending_migrations} newer migration(s) will be applied at the next start")
+    if done.moved_aside is not None:
+        print(f"the database it replaced was moved to {done.moved_aside}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsroom", description=__doc__.splitlines()[0])
     parser.add_argument("--env-file", default=".env", help="settings file (default .env)")
@@ -119,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="consistent copy of the database, safe while running")
     backup.add_argument("path", metavar="PATH")
     backup.set_defaults(func=cmd_backup)
+    restore_cmd = sub.add_parser("restore", help="check a backup and put it in place of the "
+                                 "database (the bot must be stopped)")
+    restore_cmd.add_argument("backup", metavar="BACKUP")
+    restore_cmd.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -28,6 +28,7 @@ from bot.errors import ConfigError
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
+DEFAULT_HTTP = "127.0.0.1:8080"
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -56,6 +57,16 @@ def parse_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Berlin)") from None
     return value
+
+
+def parse_address(value: str) -> tuple[str, int]:
+    """'host:port' (IPv6 in brackets, '[::1]:8080') for the web server to listen on."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"'{value}' is not host:port (e.g. 127.0.0.1:8080; empty turns "
+                         "the web server off)")
+    return host, int(port)
 
 
 PositiveId = Annotated[int, Field(gt=0)]
@@ -105,6 +116,13 @@ class Settings(BaseSettings):
     )
     backup_keep: int = Field(7, alias="NEWSROOM_BACKUP_KEEP", ge=1, le=365)
     log_level: str = Field("INFO", alias="NEWSROOM_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="NEWSROOM_LOG_FORMAT")
+    http: Annotated[str | None, BeforeValidator(_blank_to_none)] = Field(
+        DEFAULT_HTTP, alias="NEWSROOM_HTTP"
+    )
+    public_url: Annotated[str | None, BeforeValidator(_blank_to_none)] = Field(
+        None, alias="NEWSROOM_PUBLIC_URL"
+    )
     discord_api_base: str = Field(DEFAULT_API_BASE, alias="DISCORD_API_BASE")
     discord_gateway_url: str = Field(DEFAULT_GATEWAY, alias="DISCORD_GATEWAY_URL")
 
@@ -127,6 +145,25 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a URL")
         return value.rstrip("/") if value and value.startswith("http") else value
 
+    @field_validator("http")
+    @classmethod
+    def _check_http(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_address(value)
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -134,6 +171,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @property
+    def http_address(self) -> tuple[str, int] | None:
+        """(host, port) of the built-in web server, or None when it is off."""
+        return parse_address(self.http) if self.http else None
+
+    def story_url(self, story_id: int) -> str | None:
+        """The story's page in the public archive, when readers can reach it."""
+        return f"{self.public_url}/stories/{story_id}" if self.public_url else None
 
     @property
     def ai_enabled(self) -> bool:

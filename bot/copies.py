@@ -87,7 +87,8 @@ class Renditions:
         else:
             labels = [correction_label(c, current.timezone) for c in corrections]
             parts = render_article(article, story_id=story_id, agency_name=current.name,
-                                   corrections=labels)
+                                   corrections=labels,
+                                   url=self.admin.settings.story_url(story_id))
         rendition = Rendition(story_id, key, parts)
         self._cache = {k: v for k, v in self._cache.items() if k[0] != story_id}
         self._cache[(story_id, key)] = rendition

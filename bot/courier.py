@@ -28,6 +28,7 @@ import discord
 from bot.copies import CopyKeeper, Renditions
 from bot.crossposts import Crossposter
 from bot.discord_port import DiscordPort
+from bot.log import log_context
 from bot.notices import Notices
 from storage.records import Delivery, utcnow
 from storage.worker import AsyncStore
@@ -163,12 +164,13 @@ class Courier:
         order), and never racing discord.py's bucket for that channel."""
         channel = self._channels.setdefault(delivery.channel_id, asyncio.Lock())
         async with channel, self.semaphore, self._locked(delivery.id):
-            try:
-                await self._send(delivery)
-            except (discord.Forbidden, discord.NotFound) as exc:
-                await self._lost_access(delivery, exc)
-            except SEND_ERRORS as exc:
-                await self._retry_later(delivery, exc)
+            with log_context(story_id=delivery.story_id, delivery_id=delivery.id):
+                try:
+                    await self._send(delivery)
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    await self._lost_access(delivery, exc)
+                except SEND_ERRORS as exc:
+                    await self._retry_later(delivery, exc)
 
     async def _send(self, delivery: Delivery) -> None:
         claim = await self.store.outbox.claim(delivery.id)

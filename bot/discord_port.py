@@ -60,8 +60,15 @@ class RateGate:
         self.tokens = float(burst)
         self.updated = time.monotonic()
         self.lock = asyncio.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        """Shutting down: no new request starts; callers wait here until cancelled."""
+        self.closed = True
 
     async def acquire(self) -> None:
+        if self.closed:
+            await asyncio.get_running_loop().create_future()
         async with self.lock:
             while True:
                 now = time.monotonic()

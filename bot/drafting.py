@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.desk import story_facts
 from bot.errors import InvalidInput, NotFound
 from bot.lifecycle import Action, Actor, StoryFacts, decide
+from bot.log import log_context
 from bot.prompts import SYSTEM_PROMPT, length_words, revision_text, task_text
 from bot.sources import attachment_source, check_text_sources, parse_sources
 from bot.text import clean_optional, clean_text
@@ -346,7 +347,8 @@ class Drafter:
     async def _run_story(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
         sink = sink or (self.default_sink(story_id) if self.default_sink else None)
         try:
-            outcome = await self._run(story_id, sink)
+            with log_context(story_id=story_id):
+                outcome = await self._run(story_id, sink)
         except asyncio.CancelledError:
             if story_id not in self._stopped:
                 raise  # shutting down: the job stays pending and resumes at the next start

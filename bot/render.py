@@ -190,6 +190,7 @@ class _Block:
     colour: int
     title: str | None = None
     author: str | None = None
+    url: str | None = None
 
 
 def render_article(
@@ -199,6 +200,7 @@ def render_article(
     agency_name: str,
     corrections: Sequence[tuple[str, str]] = (),
     colour: int = 0x1F6FEB,
+    url: str | None = None,
 ) -> list[RenderedMessage]:
     """The messages that publish `article` (layout in the module docstring).
 
@@ -206,11 +208,12 @@ def render_article(
     version..."), shown first. The first message always keeps `CORRECTION_ROOM` free, so
     a correction note of that size is added without moving any of the story's text: a
     delivered copy is corrected by editing its messages in place, same count, same order.
-    A longer note reflows the story.
+    A longer note reflows the story. `url` (the story's public page) links the title.
     """
     footer = article.disclosure.strip()
     in_footer = bool(footer) and len(footer) <= LIMITS["footer"]
     story = _article_block(article, story_id, agency_name, colour, in_footer)
+    story.url = url
     reserve = (len(footer) if in_footer else 0) + LABEL_ROOM
     messages = _pack([story], reserve=reserve, first_room=CORRECTION_ROOM)
     if corrections:
@@ -311,7 +314,8 @@ def _pack(blocks: list[_Block], *, reserve: int, first_room: int = 0) -> list[Re
 
 
 def _embed(block: _Block, title: str | None, author: str | None, text: str) -> discord.Embed:
-    embed = discord.Embed(title=title, description=text or None, colour=block.colour)
+    embed = discord.Embed(title=title, description=text or None, colour=block.colour,
+                          url=block.url if title else None)
     if author:
         embed.set_author(name=author)
     return embed

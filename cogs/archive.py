@@ -44,18 +44,20 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
                     id: app_commands.Range[int, 1]) -> None:
         story, article, corrections = await self.bot.readers.archived(id)
         current = self.bot.admin.current
+        url = self.bot.settings.story_url(story.id)
+        link = f"On the web: <{url}>" if url else None
         if story.status == "retracted":
             day = story.retracted_at.strftime("%-d %b %Y") if story.retracted_at else ""
             notice = render_retraction(story.id, article.headline, story.retraction_reason or "",
                                        day, current.name)
-            await say(interaction, embeds=notice.embeds)
+            await say(interaction, link, embeds=notice.embeds)
             return
         labels = [correction_label(c, current.timezone) for c in corrections]
         messages = render_article(article, story_id=story.id, agency_name=current.name,
-                                  corrections=labels)
+                                  corrections=labels, url=url)
         await interaction.response.defer(ephemeral=True)
-        for message in messages:
-            await say(interaction, message.content, embeds=message.embeds)
+        for index, message in enumerate(messages):
+            await say(interaction, link if index == 0 else message.content, embeds=message.embeds)
 
     @app_commands.command(name="corrections", description="The corrections log, newest first")
     async def corrections(self, interaction: discord.Interaction) -> None:

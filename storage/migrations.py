@@ -329,3 +329,18 @@ def m012_grounding(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_citations_revision ON citations(story_id, revision)")
     db.execute("CREATE INDEX idx_sources_url ON sources(url) WHERE url IS NOT NULL")
+
+
+@migrations()
+def m011_web(db: Database) -> None:
+    """Indexes for the public archive, its feeds and the operators' figures.
+
+    The home page and feeds read the newest archive rows, a story page its corrections,
+    and /metrics and /healthz the AI revisions only (a covering partial index, so the
+    token sums never touch the article text).
+    """
+    db.execute("CREATE INDEX idx_archive_published ON archive(published_at)")
+    db.execute("CREATE INDEX idx_corrections_story ON corrections(story_id)")
+    db.execute("CREATE INDEX idx_revisions_ai ON revisions(id, model, input_tokens, "
+               "output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd) "
+               "WHERE author_kind = 'ai'")

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,28 @@ def test_env_example_lists_every_setting_with_a_comment() -> None:
             assert lines[index - 1].startswith("#") or "=" in lines[index - 1], line
     # and the example file itself is valid (empty values mean unset)
     load_settings(ROOT / ".env.example")
+
+
+def test_web_and_log_settings() -> None:
+    s = load_settings(None)
+    assert s.http_address == ("127.0.0.1", 8080) and s.public_url is None
+    assert s.log_format == "text" and s.story_url(3) is None
+    s = load_settings(None, NEWSROOM_HTTP="", NEWSROOM_PUBLIC_URL="https://news.example.org/",
+                      NEWSROOM_LOG_FORMAT="JSON")
+    assert s.http_address is None and s.log_format == "json"
+    assert s.story_url(3) == "https://news.example.org/stories/3"
+    assert load_settings(None, NEWSROOM_HTTP="[::1]:9000").http_address == ("::1", 9000)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"NEWSROOM_HTTP": "8080"}, "NEWSROOM_HTTP: '8080' is not host:port"),
+    ({"NEWSROOM_HTTP": "localhost:99999"}, "NEWSROOM_HTTP: 'localhost:99999' is not host:port"),
+    ({"NEWSROOM_PUBLIC_URL": "news.example.org"}, "NEWSROOM_PUBLIC_URL: 'news.example.org' is "
+                                                  "not an http(s) URL"),
+    ({"NEWSROOM_LOG_FORMAT": "xml"}, "NEWSROOM_LOG_FORMAT: Input should be 'text' or 'json'"),
+])
+def test_malformed_web_settings_name_the_setting(monkeypatch, env, expected) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match="^" + re.escape(expected)):
+        load_settings(None)

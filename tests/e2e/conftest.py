@@ -131,6 +131,7 @@ def newsroom_env(discord: FakeDiscord, claude: FakeAnthropic) -> dict[str, Any]:
         "NEWSROOM_ANNOUNCE_CHANNEL_ID": w.channels["announcements"],
         "NEWSROOM_FEEDBACK_ALLOWANCE": 1000,
         "NEWSROOM_DRAFT_TIMEOUT": 5,
+        "NEWSROOM_HTTP": "",  # tests that need the web server ask for 127.0.0.1:0
     }
 
 

@@ -42,6 +42,11 @@ class BotProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
 
+    def terminate(self) -> None:
+        """SIGTERM, as `docker stop` or systemd sends it: the bot stops gracefully."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+
     async def wait(self) -> int:
         assert self.proc is not None
         return await self.proc.wait()
