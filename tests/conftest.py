@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 
 from storage.store import Store
+from tests.fakes.fake_discord_schema import BodyChecker
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_PREFIXES = ("NEWSROOM_", "DISCORD_", "ANTHROPIC_")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many request bodies the fake Discord checked against Discord's API description."""
+    if BodyChecker.validated:
+        terminalreporter.write_line(
+            f"fake Discord: {BodyChecker.validated} request bodies validated against Discord's "
+            f"OpenAPI description, {BodyChecker.refused} refused")
 
 
 @pytest.fixture(autouse=True)

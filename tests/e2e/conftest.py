@@ -142,6 +142,7 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
             yield fake
         assert not fake.unhandled, f"the bot used routes the fake lacks: {fake.unhandled}"
         assert not fake.server_errors, fake.server_errors
+        assert not fake.schema_violations, fake.violations_report()
 
 
 async def settled_copies(room: Newsroom) -> list[str]:

@@ -32,10 +32,18 @@ What is implemented (modules ``fake_discord_*.py``):
   handler crashes answer 500 and are recorded in ``fake.server_errors``.
 * Auth: ``Authorization: Bot <token>`` on every bot route (401 otherwise); the
   interaction/webhook-token routes and the CDN need no auth, as on Discord.
-* Rate limits: per-route buckets with X-RateLimit-* headers (``fake.route_limits``),
-  a global limit (``fake.global_rate_limit`` per ``fake.global_rate_window`` s,
-  429 with X-RateLimit-Global), a hidden crosspost limit (``fake.crosspost_limit``,
-  429 scope "shared"); token routes skip the global limit. ``fake.stats``.
+* Request bodies: every JSON body (and multipart ``payload_json``) is validated against
+  the request schema of its route in Discord's OpenAPI description
+  (``fake_discord_schema``); a body it rejects is answered 400 50035 naming the field,
+  kept in ``fake.schema_violations``, and fails the test at teardown (``__aexit__``).
+  Tests that send one on purpose take it with ``take_schema_violations()``.
+* Rate limits, as Discord's rate-limit page describes them (``fake_discord_http``):
+  per-route buckets per top-level resource with X-RateLimit-* headers
+  (``fake.route_limits``; routes sharing a limit share its bucket hash), 429s scoped
+  ``user`` / ``global`` / ``shared``, the global limit (``fake.global_rate_limit`` per
+  ``fake.global_rate_window`` s) that interaction endpoints are exempt from, a hidden
+  crosspost limit (``fake.crosspost_limit``, 429 scope "shared"), and the Cloudflare ban
+  after too many invalid requests (``fake.limiter.invalid_limit``). ``fake.stats``.
 * Gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, HEARTBEAT_ACK, RESUME with
   replay + RESUMED, intents (incl. message content redaction), op 8 member
   chunks; faults: ``send_reconnect``, ``drop_socket``, ``send_invalid_session``.
@@ -71,7 +79,8 @@ Public API of ``FakeDiscord`` (all ids are ints; users/channels also accept name
     dm_messages(user) -> list[dict];  pings() -> list[Ping];  snapshot() -> dict
     attachment_bytes(attachment) -> bytes
     await wait_for_message(channel=None, predicate=None, timeout=5.0) -> dict
-    sync_calls, unhandled, server_errors, stats, followers, identify_count, resume_count
+    sync_calls, unhandled, server_errors, schema_violations, take_schema_violations(),
+    stats, followers, identify_count, resume_count
     registered_commands(guild_id=None) -> list[dict]
     # world changes / fault injection
     post_as_user(user, channel, content, **fields) -> dict
@@ -143,7 +152,9 @@ from tests.fakes.fake_discord_http import (
     RateLimitedError,
     RateLimiter,
     Router,
+    RouteSpec,
     Stats,
+    cloudflare_ban,
     json_response,
     read_request_body,
     sleep_latency,
@@ -160,6 +171,7 @@ from tests.fakes.fake_discord_messages import (
     PingTargets,
 )
 from tests.fakes.fake_discord_rest import Follower, RestApi
+from tests.fakes.fake_discord_schema import BodyChecker, Violation
 from tests.fakes.fake_discord_world import GUILD_TEXT, Perm, World, build_world
 
 __all__ = [
@@ -184,6 +196,11 @@ DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAw.fake.newsroom-test-token"
 API_PREFIX = "/api/v10"
 
 
+def api_path(request: web.Request) -> str:
+    """The request path after ``/api/v10``."""
+    return "/" + request.match_info["tail"]
+
+
 class FakeDiscord:
     """The fake Discord server; see the module docstring for the full API."""
 
@@ -197,6 +214,8 @@ class FakeDiscord:
         self.stats = Stats()
         self.unhandled: list[tuple[str, str]] = []
         self.server_errors: list[str] = []
+        self.schema_violations: list[Violation] = []
+        self.body_checker = BodyChecker()
         self.followers: list[Follower] = []
         self.closed_dms: set[int] = set()
         self.interaction_token_ttl: float = 15 * 60.0
@@ -263,8 +282,16 @@ class FakeDiscord:
     async def __aenter__(self) -> FakeDiscord:
         return await self.start()
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc_info: object) -> None:
+        """Stop; then a request body Discord would have refused fails whoever used the fake."""
         await self.stop()
+        if exc_type is None and self.schema_violations:
+            raise AssertionError(self.violations_report())
+
+    def violations_report(self) -> str:
+        """The request bodies Discord's API description rejected, one per line."""
+        lines = "\n".join(f"  {v}" for v in self.schema_violations)
+        return f"request bodies Discord would refuse (400 Invalid Form Body):\n{lines}"
 
     @property
     def http_base(self) -> str:
@@ -671,10 +698,21 @@ class FakeDiscord:
 
     # =========================================================== HTTP core
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        """Every /api/v10 request: latency, routing, auth, injected failures, global
-        and per-route limits, then the handler; errors become Discord JSON."""
+        """Every /api/v10 request: latency, the Cloudflare ban, then the route; answers
+        that count as invalid requests (401, 403, non-shared 429) are counted."""
         await sleep_latency(self.latency)
-        method, path = request.method, "/" + request.match_info["tail"]
+        if self.limiter.banned():
+            return cloudflare_ban()
+        response = await self._route(request)
+        if self.limiter.note_answer(response.status, response.headers.get("X-RateLimit-Scope")):
+            self.stats.cloudflare_bans += 1
+            logger.warning("fake Discord: too many invalid requests, Cloudflare ban begins")
+        return response
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        """Routing, auth, injected failures, global and per-route limits, then the handler;
+        errors become Discord JSON."""
+        method, path = request.method, api_path(request)
         resolved = self.router.resolve(method, path)
         if not resolved:
             self.unhandled.append((method, path))
@@ -690,7 +728,7 @@ class FakeDiscord:
         if injected is not None:
             self.stats.injected_failures += 1
             return injected.response()
-        if spec.global_limit:
+        if self._counts_globally(spec, params):
             retry_after = self.limiter.check_global()
             if retry_after is not None:
                 self.stats.global_429s += 1
@@ -702,6 +740,15 @@ class FakeDiscord:
             return too_many_requests(decision.retry_after, scope="user", headers=decision.headers)
         return await self._run_handler(request, spec.handler, spec.key, params, decision.headers)
 
+    def _counts_globally(self, spec: RouteSpec, params: dict[str, str]) -> bool:
+        """Interaction endpoints are not bound by the global limit: the callback, and the
+        webhook routes whose id is the application's (an interaction's token)."""
+        if spec.template.startswith("/interactions/"):
+            return False
+        if "webhook_token" in params:
+            return params.get("webhook_id") != str(self.world.application_id)
+        return spec.global_limit
+
     async def _run_handler(
         self,
         request: web.Request,
@@ -712,6 +759,9 @@ class FakeDiscord:
     ) -> web.Response:
         try:
             body, files = await read_request_body(request)
+            violation = self.body_checker.check(request.method, api_path(request), body)
+            if violation is not None:
+                return self._refuse_body(violation, headers)
             for gate in self.gates:
                 if gate.matches(request.method, request.path.removeprefix(API_PREFIX), body):
                     await gate.enter()
@@ -744,6 +794,18 @@ class FakeDiscord:
         return json_response(
             result.body, status=result.status, headers={**headers, **result.headers}
         )
+
+    def _refuse_body(self, violation: Violation, headers: dict[str, str]) -> web.Response:
+        """Discord's 400 for a body its API description rejects; the test fails at teardown."""
+        self.schema_violations.append(violation)
+        logger.warning("fake Discord: invalid request body: %s", violation)
+        error = ApiError(400, 50035, "Invalid Form Body", errors=violation.form_errors())
+        return json_response(error.body(), status=400, headers=headers)
+
+    def take_schema_violations(self) -> list[Violation]:
+        """The violations so far, forgotten (for tests that send invalid bodies on purpose)."""
+        taken, self.schema_violations = self.schema_violations, []
+        return taken
 
     def _take_failure(self, method: str, path: str) -> InjectedFailure | None:
         for failure in self._failures:

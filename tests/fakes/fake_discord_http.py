@@ -14,7 +14,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -274,24 +274,59 @@ class Router:
 
 
 # ----------------------------------------------------------------- rate limits
+# Discord's rate limits (https://discord.com/developers/docs/topics/rate-limits):
+# * per-route limits, counted per top-level resource in the path (channel_id, guild_id,
+#   webhook_id + webhook_token), announced on responses by X-RateLimit-Limit, -Remaining,
+#   -Reset (epoch seconds), -Reset-After (seconds, with decimals) and -Bucket (a hash that
+#   routes sharing one limit share, not including the top-level resource);
+# * a 429 carries Retry-After (whole seconds), X-RateLimit-Scope (user: the route's own
+#   limit; global; shared: a limit on the resource, e.g. crossposts of a channel, which
+#   does not count as an invalid request) and a JSON body {message, retry_after (seconds,
+#   decimals), global, code?};
+# * a global limit of 50 requests per second per bot; interaction endpoints (the callback
+#   and the interaction webhook routes, whose token is the interaction's) are not bound
+#   by it. A global 429 has X-RateLimit-Global: true and no bucket headers;
+# * 10,000 invalid requests (401, 403, 429 other than `shared`) in 10 minutes get the IP
+#   banned by Cloudflare for a while: a 429 that is not JSON and has no `Via` header.
+# The numbers per route are not documented ("should not be hard coded") and change; the
+# values below are what Discord's headers have announced for these routes, and tests
+# may change them at run time through `fake.route_limits`.
 DEFAULT_ROUTE_LIMITS: dict[str, tuple[int, float]] = {
     "POST /channels/{channel_id}/messages": (5, 5.0),
     "PATCH /channels/{channel_id}/messages/{message_id}": (5, 5.0),
     "DELETE /channels/{channel_id}/messages/{message_id}": (5, 1.0),
+    "POST /channels/{channel_id}/messages/bulk-delete": (1, 1.0),
     "POST /channels/{channel_id}/messages/{message_id}/crosspost": (5, 5.0),
     "POST /channels/{channel_id}/messages/{message_id}/threads": (5, 5.0),
     "POST /channels/{channel_id}/threads": (5, 5.0),
+    "PATCH /channels/{channel_id}": (5, 5.0),
+    "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": (1, 0.25),
+    "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": (1, 0.25),
+    "POST /channels/{channel_id}/followers": (5, 5.0),
     "POST /users/@me/channels": (5, 5.0),
     "PUT /applications/{application_id}/commands": (5, 5.0),
     "PUT /applications/{application_id}/guilds/{guild_id}/commands": (5, 5.0),
     "POST /webhooks/{webhook_id}/{webhook_token}": (5, 2.0),
+    "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": (5, 2.0),
+    "DELETE /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": (5, 2.0),
 }
-"""Per-route (limit, window seconds), close to what Discord advertises."""
+"""Per-route (limit, window seconds), as Discord's headers announce them."""
+
+SHARED_BUCKETS: dict[str, str] = {
+    "PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": "reactions",
+    "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me": "reactions",
+}
+"""Routes that count against one limit and answer with the same X-RateLimit-Bucket."""
 
 DEFAULT_LIMIT: tuple[int, float] = (50, 1.0)
 """Routes not listed above: generous, so ordinary reads never throttle tests."""
 
 MAJOR_PARAMS = ("channel_id", "guild_id", "webhook_id", "webhook_token")
+
+INVALID_REQUEST_LIMIT: tuple[int, float] = (10_000, 600.0)
+"""Invalid requests (401, 403, non-shared 429) per window before the Cloudflare ban."""
+
+CLOUDFLARE_BAN_SECONDS = 3600.0
 
 
 @dataclass
@@ -312,8 +347,14 @@ def _ceil_ms(seconds: float) -> float:
     return math.ceil(max(seconds, 0.001) * 1000) / 1000
 
 
+def bucket_hash(route_key: str) -> str:
+    """The X-RateLimit-Bucket of a route: one per shared limit, without the resource ids."""
+    return hashlib.md5(SHARED_BUCKETS.get(route_key, route_key).encode()).hexdigest()
+
+
 class RateLimiter:
-    """Per-route buckets, the global per-bot limit and "shared" hidden limits.
+    """Per-route buckets, the global per-bot limit, "shared" hidden limits and the
+    invalid-request limit that ends in a Cloudflare ban.
 
     Buckets are fixed windows that start with the first request, like Discord's.
     Limits are read live from ``route_limits`` so tests can change them at runtime.
@@ -324,15 +365,20 @@ class RateLimiter:
         self.default_limit: tuple[int, float] = DEFAULT_LIMIT
         self.global_limit: int = 50
         self.global_window: float = 1.0
+        self.invalid_limit: tuple[int, float] = INVALID_REQUEST_LIMIT
         self._buckets: dict[str, _Bucket] = {}
         self._global_window_end = 0.0
         self._global_count = 0
+        self._invalid: deque[float] = deque()
+        self.banned_until = 0.0
 
     def reset(self) -> None:
         """Forget every bucket (e.g. between test phases)."""
         self._buckets.clear()
         self._global_count = 0
         self._global_window_end = 0.0
+        self._invalid.clear()
+        self.banned_until = 0.0
 
     def check_global(self) -> float | None:
         """Count one request toward the global limit; the retry delay if over it."""
@@ -348,16 +394,16 @@ class RateLimiter:
     def take(self, spec: RouteSpec, params: dict[str, str]) -> RateDecision:
         """Consume one token of the route bucket (per major parameters)."""
         limit, window = self.route_limits.get(spec.key, self.default_limit)
-        bucket_hash = hashlib.md5(spec.key.encode()).hexdigest()
+        hashed = bucket_hash(spec.key)
         major = "+".join(params[p] for p in MAJOR_PARAMS if p in params)
-        bucket = self._consume(f"{bucket_hash}:{major}", limit, window)
+        bucket = self._consume(f"{hashed}:{major}", limit, window)
         reset_after = _ceil_ms(bucket.reset_at - time.monotonic())
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(bucket.remaining, 0)),
             "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": bucket_hash,
+            "X-RateLimit-Bucket": hashed,
         }
         if bucket.remaining < 0:
             bucket.remaining = 0
@@ -386,6 +432,29 @@ class RateLimiter:
             bucket = self._buckets[key] = _Bucket(remaining=limit, reset_at=now + window)
         bucket.remaining -= 1
         return bucket
+
+    def note_answer(self, status: int, scope: str | None) -> bool:
+        """Count an invalid request; True when this one starts a Cloudflare ban."""
+        if status not in (401, 403, 429) or scope == "shared":
+            return False
+        limit, window = self.invalid_limit
+        now = time.monotonic()
+        self._invalid.append(now)
+        while self._invalid and self._invalid[0] <= now - window:
+            self._invalid.popleft()
+        if len(self._invalid) >= limit and not self.banned():
+            self.banned_until = now + CLOUDFLARE_BAN_SECONDS
+            return True
+        return False
+
+    def banned(self) -> bool:
+        """Whether the bot's IP is in a Cloudflare ban for too many invalid requests."""
+        return time.monotonic() < self.banned_until
+
+
+def cloudflare_ban() -> web.Response:
+    """What a Cloudflare-banned IP gets: a 429 that is HTML, with no `Via` header."""
+    return web.Response(status=429, text="error code: 1015", content_type="text/html")
 
 
 def too_many_requests(
@@ -432,6 +501,7 @@ class Stats:
     route_429s: int = 0
     shared_429s: int = 0
     injected_failures: int = 0
+    cloudflare_bans: int = 0
     requests: Counter[str] = field(default_factory=Counter)
     limited: Counter[str] = field(default_factory=Counter)
     """Route and shared-limit 429s by route key."""
@@ -466,7 +536,9 @@ class InjectedFailure:
                 "global": False,
                 **(self.json or {}),
             }
-            scope = "global" if body["global"] else "user"
+            scope = self.headers.get("X-RateLimit-Scope") or (
+                "global" if body["global"] else "user"
+            )
             resp = too_many_requests(float(body["retry_after"]), scope=scope, headers=self.headers)
             resp.body = json.dumps(body).encode()
             return resp

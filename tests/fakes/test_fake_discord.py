@@ -260,6 +260,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             yield server
         assert server.unhandled == [], f"bot used unimplemented routes: {server.unhandled}"
         assert server.server_errors == []
+        assert server.schema_violations == [], server.violations_report()
 
 
 @pytest.fixture
@@ -715,7 +716,10 @@ async def test_discord_validation_errors(fake: FakeDiscord, bot: commands.Bot) -
     assert exc.value.status == 400 and exc.value.code == 50035 and "content" in exc.value.text
     with pytest.raises(discord.HTTPException) as exc:
         await channel.send(embed=discord.Embed(title="t" * 257))
-    assert exc.value.code == 50035
+    assert exc.value.code == 50035 and "must be at most 256 characters" in exc.value.text
+    [violation] = fake.take_schema_violations()  # refused by Discord's API description
+    assert (violation.route, violation.field) == ("/channels/{channel_id}/messages",
+                                                  "embeds.0.title")
     with pytest.raises(discord.HTTPException) as exc:
         await bot.http.send_message(
             channel.id, params=discord.http.MultipartParameters({}, None, None)
