@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ("fanout", "search", "startup", "loop_lag", "drafting", "grounding", "web")
+BENCHES = ("fanout", "search", "startup", "loop_lag", "drafting", "grounding", "web",
+           "prompt_cache")
 
 
 def run_one(name: str, flags: list[str], out: Path) -> tuple[int, float]:

@@ -92,6 +92,10 @@ class AIStatus:
     reachable: bool | None
     model: str
     detail: str = ""
+    lifecycle: str | None = None
+    """A sentence when the model is deprecated or retired (from models.retrieve)."""
+    retires_soon: bool = False
+    """Retired or retiring within a month: the team must change NEWSROOM_MODEL."""
 
 
 @dataclass(frozen=True)

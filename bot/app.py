@@ -27,6 +27,7 @@ from bot.desk import StoryDesk
 from bot.discord_port import ClientPort
 from bot.drafting import Drafter
 from bot.errors import NewsroomError
+from bot.model_watch import warn_if_retiring
 from bot.notices import Notices
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
@@ -164,6 +165,7 @@ class NewsroomBot(commands.Bot):
             await self.publisher.catch_up()
             self.courier.start()
             await self.schedule_backups()
+            self.watch_model()
         log.info("newsroom ready to connect (database %s)", self.settings.db_path)
 
     async def schedule_backups(self) -> None:
@@ -174,6 +176,19 @@ class NewsroomBot(commands.Bot):
         self.editions.daily("backup", "0 3 * * *", self.backup)
         if await asyncio.to_thread(backup.due, folder, utcnow()):
             asyncio.get_running_loop().create_task(self.backup(), name="catch-up backup")
+
+    def watch_model(self) -> None:
+        """Daily, and now: tell the team a month before the drafting model retires."""
+        if not self.claude.configured:
+            return
+        self.editions.daily("model-lifecycle", "0 9 * * *", self.check_model)
+        asyncio.get_running_loop().create_task(self.check_model(), name="model lifecycle")
+
+    async def check_model(self) -> None:
+        try:
+            await warn_if_retiring(self.claude, self.store, self.notices.team, utcnow())
+        except Exception:
+            log.exception("could not check the model's lifecycle")
 
     async def backup(self) -> None:
         assert self.settings.backup_dir is not None

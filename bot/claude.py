@@ -1,9 +1,14 @@
-"""The one Anthropic client of the newsroom, and whether the model can be reached."""
+"""The one Anthropic client of the newsroom, what the API says about our model, and
+token counting before a draft is paid for."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import anthropic
 
@@ -16,6 +21,43 @@ NOT_CONFIGURED = (
     "AI drafting is not configured: set ANTHROPIC_API_KEY (see .env.example). "
     "`/draft write` still works."
 )
+MODEL_INFO_TTL = 3600.0
+"""How long what models.retrieve said is trusted (the lifecycle changes over weeks)."""
+DEFAULT_WINDOW = 200_000
+"""The context window assumed when the API does not report the model's."""
+RETIREMENT_WARNING = timedelta(days=30)
+COUNTED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking")
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What `/newsroom status` shows about the model, from models.retrieve."""
+
+    reachable: bool
+    detail: str
+    lifecycle: str | None = None
+    deprecated_at: datetime | None = None
+    retires_at: datetime | None = None
+    max_input_tokens: int | None = None
+
+    def retires_soon(self, now: datetime) -> bool:
+        """Retired, or retiring within a month: the team must change NEWSROOM_MODEL."""
+        if self.lifecycle == "retired":
+            return True
+        return self.retires_at is not None and self.retires_at - now <= RETIREMENT_WARNING
+
+    def lifecycle_text(self, model: str, now: datetime) -> str | None:
+        """A plain sentence about the model's lifecycle, or None while it is simply active."""
+        if self.lifecycle == "retired":
+            return f"{model} is retired: drafting fails until NEWSROOM_MODEL names a current model."
+        if self.lifecycle != "deprecated" and self.retires_at is None:
+            return None
+        since = f" since {self.deprecated_at:%d %B %Y}" if self.deprecated_at else ""
+        if self.retires_at is None:
+            return f"{model} is deprecated{since}; no retirement date is set yet."
+        days = (self.retires_at - now).days
+        when = f"on {self.retires_at:%d %B %Y} ({'overdue' if days < 0 else f'in {days} days'})"
+        return f"{model} is deprecated{since} and retires {when}."
 
 
 class Claude:
@@ -25,6 +67,8 @@ class Claude:
         self.settings = settings
         self.model = settings.model
         self._client: anthropic.AsyncAnthropic | None = None
+        self._state: ModelState | None = None
+        self._state_at = 0.0
 
     @property
     def configured(self) -> bool:
@@ -43,22 +87,42 @@ class Claude:
             )
         return self._client
 
-    async def reachable(self, timeout: float = 5.0) -> tuple[bool, str]:
-        """Ask the API about our model; (ok, short reason) for /newsroom status."""
+    async def model_state(self, timeout: float = 5.0, *, fresh: bool = False) -> ModelState:
+        """Ask the API about our model (cached for an hour once it answered)."""
+        if (not fresh and self._state is not None and self._state.reachable
+                and time.monotonic() - self._state_at < MODEL_INFO_TTL):
+            return self._state
+        state = await self._retrieve(timeout)
+        self._state, self._state_at = state, time.monotonic()
+        return state
+
+    async def _retrieve(self, timeout: float) -> ModelState:
         try:
             async with asyncio.timeout(timeout):
-                await self.client.with_options(max_retries=0).models.retrieve(self.model)
+                info = await self.client.with_options(max_retries=0).models.retrieve(self.model)
         except TimeoutError:
-            return False, f"no answer within {timeout:.0f} s"
+            return ModelState(False, f"no answer within {timeout:.0f} s")
         except anthropic.AuthenticationError:
-            return False, "the API key was refused"
+            return ModelState(False, "the API key was refused")
         except anthropic.NotFoundError:
-            return False, f"the API does not know the model {self.model}"
+            return ModelState(False, f"the API does not know the model {self.model}")
         except anthropic.APIStatusError as exc:
-            return False, f"the API answered {exc.status_code}"
+            return ModelState(False, f"the API answered {exc.status_code}")
         except anthropic.APIConnectionError:
-            return False, "cannot connect to the API"
-        return True, "ok"
+            return ModelState(False, "cannot connect to the API")
+        return ModelState(True, "ok", lifecycle=info.lifecycle, deprecated_at=info.deprecated_at,
+                          retires_at=info.retires_at, max_input_tokens=info.max_input_tokens)
+
+    async def context_window(self) -> int:
+        """The model's input window in tokens, as the API reports it."""
+        state = await self.model_state()
+        return state.max_input_tokens or DEFAULT_WINDOW
+
+    async def count_tokens(self, request: dict[str, Any]) -> int:
+        """Input tokens of a Messages request, counted by the API (free of charge)."""
+        counted = await self.client.messages.count_tokens(
+            **{k: request[k] for k in COUNTED_KEYS if k in request})
+        return counted.input_tokens
 
     async def close(self) -> None:
         if self._client is not None:

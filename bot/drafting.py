@@ -10,14 +10,13 @@ until `NEWSROOM_DRAFT_MAX_ATTEMPTS`, after which the story goes to `failed`.
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import anthropic
@@ -27,16 +26,35 @@ from bot.admin import Admin
 from bot.answer import read_answer
 from bot.article import Article, ArticleFormatError, Source, count_words, disclosure_text
 from bot.claude import Claude
+from bot.claude_turn import (
+    Meter,
+    Permanent,
+    Transient,
+    check_window,
+    classify,
+    fetch_notes,
+    run_turn,
+)
 from bot.config import Settings
 from bot.desk import story_facts
+from bot.draft_types import AttachmentIn, DraftOutcome, ProgressSink
 from bot.errors import InvalidInput, NotFound
 from bot.lifecycle import Action, Actor, StoryFacts, decide
 from bot.log import log_context
-from bot.prompts import SYSTEM_PROMPT, length_words, revision_text, task_text
+from bot.prompts import (
+    SYSTEM_PROMPT,
+    TOOLS,
+    document_block,
+    length_words,
+    revision_text,
+    source_line,
+    task_text,
+)
 from bot.sources import attachment_source, check_text_sources, parse_sources
 from bot.text import clean_optional, clean_text
+from storage import spending
 from storage.grounding import Citation, Fetched, finish_draft
-from storage.records import DraftJob, Revision, SourceDoc, Story, Usage, utcnow
+from storage.records import DraftJob, SourceDoc, Story, Usage, utcnow
 from storage.store import Conflict
 from storage.worker import AsyncStore
 
@@ -44,53 +62,11 @@ log = logging.getLogger(__name__)
 
 MAX_TOKENS = {"brief": 4000, "standard": 8000, "long": 12000}
 PROGRESS_EVERY = 1.5
-# USD per million tokens (input, output); cache writes cost 1.25x input, reads 0.1x.
-PRICES = {"haiku": (1.0, 5.0), "sonnet": (3.0, 15.0), "opus": (5.0, 25.0)}
-TRANSIENT_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 MAX_TOPIC = 300
 MAX_NOTES = 1000
 MAX_INSTRUCTIONS = 1000
 SPIKED = "the story was spiked while Claude was writing it; the draft was discarded"
-
-
-class Transient(Exception):
-    """Worth another attempt later (outage, overload, timeout)."""
-
-
-class Permanent(Exception):
-    """Another attempt would fail the same way (refusal, over-length, bad request)."""
-
-
-class ProgressSink(Protocol):
-    """Where a running job reports; the drafts cog edits the editor's message with it."""
-
-    async def progress(self, words: int, target: tuple[int, int], preview: str) -> None: ...
-    async def waiting(self, attempt: int, limit: int, delay: float, reason: str) -> None: ...
-    async def finished(self, outcome: DraftOutcome) -> None: ...
-
-
-@dataclass(frozen=True)
-class AttachmentIn:
-    """An attached file as the cog hands it over: checked before it is downloaded."""
-
-    filename: str
-    content_type: str | None
-    size: int
-    read: Callable[[], Awaitable[bytes]]
-
-
-@dataclass
-class DraftOutcome:
-    story: Story
-    revision: Revision | None = None
-    reason: str | None = None
-    attempts: int = 0
-    stopped: bool = False
-    """The story was spiked while it was being drafted."""
-
-    @property
-    def ok(self) -> bool:
-        return self.revision is not None
+CACHED = {"type": "ephemeral"}
 
 
 @dataclass(frozen=True)
@@ -111,38 +87,11 @@ class _Plan:
     url_numbers: dict[str, int] = field(default_factory=dict)
 
 
-def cost_usd(model: str, usage: Usage) -> float:
-    family = next((f for f in PRICES if f in model), "sonnet")
-    price_in, price_out = PRICES[family]
-    total = (usage.input_tokens * price_in + usage.output_tokens * price_out
-             + usage.cache_creation_tokens * price_in * 1.25
-             + usage.cache_read_tokens * price_in * 0.1)
-    return round(total / 1_000_000, 6)
-
-
-def source_line(number: int, doc: SourceDoc) -> str:
-    """The request's list of sources. A document's title is its first line or file name,
-    written by whoever wrote the source: it stays inside the document block, never here,
-    where it would read as the editor's instructions."""
-    if doc.kind == "url":
-        return f"[{number}] {doc.url} (a web page: fetch it with the web_fetch tool)"
-    kind = {"pdf": "PDF document", "file": "attached file", "text": "pasted text"}[doc.kind]
-    return f"[{number}] {kind}, given above as document 'Source {number}'"
-
-
-def document_block(number: int, doc: SourceDoc) -> dict[str, Any]:
-    if doc.kind == "pdf":
-        source: dict[str, Any] = {"type": "base64", "media_type": "application/pdf",
-                                  "data": base64.b64encode(doc.data or b"").decode()}
-    else:
-        source = {"type": "text", "media_type": "text/plain", "data": doc.text or ""}
-    return {"type": "document", "source": source, "title": f"Source {number}: {doc.title}"[:500],
-            "citations": {"enabled": True}}
-
-
 def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJob,
                  current: Article | None, revision: int) -> _Plan:
-    """Documents first (cited), then the editor's request; the system prompt is cached."""
+    """Tools and system prompt identical for every story (read from the prompt cache),
+    then the story's documents, cached too (a revision or retry reads them back), then
+    the editor's request, which alone varies from one request of a story to the next."""
     plan = _Plan(kwargs={})
     content: list[dict[str, Any]] = []
     lines = []
@@ -153,6 +102,8 @@ def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJ
         else:
             content.append(document_block(number, doc))
             plan.doc_numbers.append(number)
+    if content:
+        content[-1] = {**content[-1], "cache_control": CACHED}
     if job.kind == "revise" and current is not None:
         text = revision_text(current_markdown=current.to_markdown(), revision=revision,
                              instructions=job.instructions or "", source_lines=lines)
@@ -163,15 +114,10 @@ def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJ
     plan.kwargs = {
         "model": model,
         "max_tokens": MAX_TOKENS.get(story.length or "standard", 8000),
-        "system": [{"type": "text", "text": SYSTEM_PROMPT,
-                    "cache_control": {"type": "ephemeral"}}],
+        "tools": TOOLS,
+        "system": [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": CACHED}],
         "messages": [{"role": "user", "content": content}],
     }
-    if plan.url_numbers:
-        domains = sorted({urlsplit(u).hostname or "" for u in plan.url_numbers} - {""})
-        plan.kwargs["tools"] = [{"type": "web_fetch_20250910", "name": "web_fetch",
-                                 "max_uses": len(plan.url_numbers) + 2,
-                                 "allowed_domains": domains, "citations": {"enabled": True}}]
     return plan
 
 
@@ -189,48 +135,6 @@ def source_list(sources: list[SourceDoc], titles: Mapping[int, str]) -> tuple[So
         else:
             out.append(Source(title=doc.title, publisher="Text supplied to the newsroom"))
     return tuple(out)
-
-
-def usage_of(message: Any, model: str) -> Usage:
-    u = message.usage
-    usage = Usage(
-        model=getattr(message, "model", None) or model,
-        input_tokens=u.input_tokens or 0,
-        output_tokens=u.output_tokens or 0,
-        cache_creation_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
-        cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
-    )
-    return Usage(**{**usage.__dict__, "cost_usd": cost_usd(model, usage)})
-
-
-def classify(exc: BaseException) -> Exception:
-    """Sort an API failure into try-again-later or give-up, with a message for editors."""
-    if isinstance(exc, TimeoutError):
-        return Transient("Claude did not finish in time")
-    if isinstance(exc, httpx2.TransportError):
-        return Transient("the connection to the Claude API broke off")
-    if isinstance(exc, anthropic.APIStatusError):
-        if exc.status_code < 400:  # an SSE `error` event in the middle of a stream
-            return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
-        if exc.status_code in TRANSIENT_STATUS:
-            kind = "overloaded" if exc.status_code == 529 else f"HTTP {exc.status_code}"
-            return Transient(f"the Claude API is unavailable ({kind})")
-        return Permanent(f"the Claude API refused the request (HTTP {exc.status_code}): "
-                         f"{_api_message(exc)}")
-    if isinstance(exc, anthropic.APIConnectionError):
-        return Transient("cannot reach the Claude API")
-    if isinstance(exc, anthropic.APIError):
-        return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
-    return Permanent(f"unexpected error: {type(exc).__name__}")
-
-
-def _api_message(exc: anthropic.APIError) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])[:200]
-    return str(getattr(exc, "message", "") or type(exc).__name__)[:200]
 
 
 class Drafter:
@@ -370,7 +274,7 @@ class Drafter:
                 return DraftOutcome(await self.store.story(story_id), reason="no pending job")
             await self._wait_turn(job, limit, sink)
             try:
-                draft, usage = await self._attempt(job, sink)
+                draft, usage, notes = await self._attempt(job, sink)
             except Transient as exc:
                 if job.attempts + 1 >= limit:
                     return await self._fail(job, f"{exc}; gave up after {limit} attempts")
@@ -385,6 +289,7 @@ class Drafter:
             except Permanent as exc:
                 return await self._fail(job, str(exc))
             reason = "AI draft" if job.kind == "request" else f"AI revision: {job.instructions}"
+            reason += "".join(f" (note: {n})" for n in notes)
             try:
                 revision = await self.store.run(functools.partial(
                     finish_draft, job_id=job.id, article=draft.article.to_dict(), usage=usage,
@@ -394,7 +299,7 @@ class Drafter:
             story = await self.store.story(story_id)
             log.info("story %s drafted: revision %s, %s output tokens", story_id,
                      revision.number, usage.output_tokens)
-            return DraftOutcome(story, revision, attempts=job.attempts + 1)
+            return DraftOutcome(story, revision, attempts=job.attempts + 1, notes=notes)
 
     async def _wait_turn(self, job: DraftJob, limit: int, sink: ProgressSink | None) -> None:
         if job.next_attempt_at is None:
@@ -416,41 +321,57 @@ class Drafter:
             return await self._stopped_outcome(job.story_id)
         return DraftOutcome(story, reason=reason, attempts=job.attempts + 1)
 
-    async def _attempt(self, job: DraftJob, sink: ProgressSink | None) -> tuple[Draft, Usage]:
+    async def _attempt(self, job: DraftJob, sink: ProgressSink | None
+                       ) -> tuple[Draft, Usage, list[str]]:
         story = await self.store.story(job.story_id)
         sources = await self.store.sources(job.story_id)
         current, number = None, story.current_revision
         if job.kind == "revise" and number:
             current = Article.from_dict((await self.store.revision(job.story_id)).article)
         plan = plan_request(self.claude.model, story, sources, job, current, number)
+        meter = Meter(self.claude.model)
+        outcome = "failed"
         try:
             async with asyncio.timeout(self.settings.draft_timeout):
-                message = await self._stream(plan, story, sink)
+                if job.attempts == 0:
+                    await check_window(self.claude, plan.kwargs, sources)
+                message = await self._stream(plan, story, sink, meter)
+            outcome = "ok"
         except (Transient, Permanent):
             raise
         except (TimeoutError, anthropic.APIError, httpx2.TransportError) as exc:
             raise classify(exc) from exc
-        return self._compose(message, plan, sources), usage_of(message, self.claude.model)
+        finally:
+            await self._spent(job, meter, outcome)
+        notes = fetch_notes(message, plan.url_numbers)
+        if notes:
+            log.warning("draft of story %s: %s", job.story_id, "; ".join(notes))
+        return self._compose(message, plan, sources), meter.total, notes
 
-    async def _stream(self, plan: _Plan, story: Story, sink: ProgressSink | None) -> Any:
+    async def _spent(self, job: DraftJob, meter: Meter, outcome: str) -> None:
+        """Record what the attempt cost, failed or not, for `/newsroom stats`."""
+        if not meter.billed:
+            return
+        try:
+            await self.store.run(lambda s: spending.record(
+                s, story_id=job.story_id, job_id=job.id, purpose=job.kind, outcome=outcome,
+                requests=meter.billed, usage=meter.total))
+        except Exception:
+            log.exception("could not record the usage of story %s", job.story_id)
+
+    async def _stream(self, plan: _Plan, story: Story, sink: ProgressSink | None,
+                      meter: Meter) -> Any:
         target = length_words(story.length)
-        last = 0.0
-        text = ""
-        async with self.claude.client.messages.stream(**plan.kwargs) as stream:
-            async for event in stream:
-                if getattr(event, "type", None) != "text":
-                    continue
-                text += event.text
-                if sink is not None and time.monotonic() - last >= PROGRESS_EVERY:
-                    last = time.monotonic()
-                    await _quietly(sink.progress(count_words(text), target, text))
-            message = await stream.get_final_message()
-        if message.stop_reason == "refusal":
-            raise Permanent("Claude declined to write this draft (refusal); nothing was stored")
-        if message.stop_reason == "max_tokens":
-            raise Permanent("the draft ran past the output limit before it was finished; "
-                            "nothing was stored (ask for a shorter length)")
-        return message
+        text, last = "", 0.0
+
+        async def progress(piece: str) -> None:
+            nonlocal text, last
+            text += piece
+            if sink is not None and time.monotonic() - last >= PROGRESS_EVERY:
+                last = time.monotonic()
+                await _quietly(sink.progress(count_words(text), target, text))
+
+        return await run_turn(self.claude.client, plan.kwargs, meter, progress)
 
     def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Draft:
         """The article of the answer (see `bot.answer`). An answer that is not an article

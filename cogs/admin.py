@@ -13,6 +13,7 @@ from bot.admin import AIStatus, ChannelInfo, SetupRequest, Status, gather_status
 from bot.app import NewsroomBot
 from bot.lifecycle import is_editor
 from cogs._common import actor_of, discord_time, say
+from storage.records import utcnow
 
 STATUS_ORDER = ("drafting", "in_review", "changes_requested", "approved", "scheduled",
                 "failed", "published")
@@ -36,8 +37,10 @@ def status_embed(status: Status, timezone: str) -> discord.Embed:
         ai_line = "not configured (set ANTHROPIC_API_KEY); `/draft write` still works"
     else:
         ai_line = f"{ai.model}: {'reachable' if ai.reachable else 'NOT reachable'} ({ai.detail})"
-    embed = discord.Embed(title="Newsroom status", colour=0x2B8A3E if not status.missing_setup
-                          else 0xE67700)
+        if ai.lifecycle:
+            ai_line += f"\n{'Warning: ' if ai.retires_soon else ''}{ai.lifecycle}"
+    healthy = not status.missing_setup and not ai.retires_soon
+    embed = discord.Embed(title="Newsroom status", colour=0x2B8A3E if healthy else 0xE67700)
     embed.add_field(name="Model", value=ai_line, inline=False)
     editions = "\n".join(f"{discord_time(t, 'F')} ({discord_time(t, 'R')})"
                          for t in status.next_editions) or "none scheduled"
@@ -143,8 +146,9 @@ class AdminCog(commands.GroupCog, group_name="newsroom",
         await interaction.response.defer(ephemeral=True, thinking=True)
         claude = self.bot.claude
         if claude.configured:
-            ok, detail = await claude.reachable()
-            ai = AIStatus(True, ok, claude.model, detail)
+            state, now = await claude.model_state(fresh=True), utcnow()
+            ai = AIStatus(True, state.reachable, claude.model, state.detail,
+                          state.lifecycle_text(claude.model, now), state.retires_soon(now))
         else:
             ai = AIStatus(False, None, claude.model)
         status = await gather_status(self.bot.admin, ai, self.bot.editions.next_editions())

@@ -53,6 +53,7 @@ class InteractionSink:
         if outcome.ok:
             text = (f"Draft #{self.story_id} is ready for review (revision "
                     f"{outcome.revision.number}): {card_link(self.bot, story)}")
+            text += "".join(f"\nNote: {note}." for note in outcome.notes)
         elif outcome.stopped:
             text = f"Drafting #{self.story_id} stopped: {outcome.reason}."
         else:
@@ -87,6 +88,7 @@ async def _post_outcome_card(bot: NewsroomBot, outcome: DraftOutcome) -> discord
         return None
     if outcome.ok:
         event = f"Revision {outcome.revision.number} drafted by Claude."
+        event += "".join(f" Note: {note}." for note in outcome.notes)
     else:
         event = f"Drafting {'stopped' if outcome.stopped else 'failed'}: {outcome.reason}"
     await refresh_card(bot, outcome.story.id, event)

@@ -344,3 +344,36 @@ def m011_web(db: Database) -> None:
     db.execute("CREATE INDEX idx_revisions_ai ON revisions(id, model, input_tokens, "
                "output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd) "
                "WHERE author_kind = 'ai'")
+
+
+@migrations()
+def m017_fidelity(db: Database) -> None:
+    """Every request to Claude that cost something, failed attempts included, so that
+    `/newsroom stats` shows the true cost (revisions keep only what succeeded)."""
+    db.execute(
+        """
+        CREATE TABLE model_usage (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER REFERENCES stories(id),
+            job_id INTEGER,
+            purpose TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            model TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 1,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_model_usage_created ON model_usage(created_at)")
+    db.execute(
+        "INSERT INTO model_usage (story_id, job_id, purpose, outcome, model, requests, "
+        "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, "
+        "created_at) SELECT story_id, NULL, 'draft', 'ok', coalesce(model, ''), 1, "
+        "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, "
+        "created_at FROM revisions WHERE author_kind = 'ai'"
+    )

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage import spending
 from storage.base import Conflict, OverLimit, StoreError, check_file, connect
 from storage.migrations import migrations
 from storage.outbox import Outbox
@@ -734,11 +735,7 @@ class Store:
             for row in self._rows("SELECT kind, status, count(*) AS n FROM tickets WHERE "
                                   "created_at >= ? GROUP BY kind, status", [start]):
                 figures.tickets.setdefault(row["kind"], {})[row["status"]] = row["n"]
-            usage = self._one(
-                "SELECT coalesce(sum(input_tokens), 0) AS i, coalesce(sum(output_tokens), 0) "
-                "AS o, coalesce(sum(cache_read_tokens), 0) AS c, coalesce(sum(cost_usd), 0) "
-                "AS usd FROM revisions WHERE author_kind = 'ai' AND created_at >= ?",
-                [start]) or {}
+            usage = spending.totals(self.db, start)  # failed attempts cost too
             figures.input_tokens, figures.output_tokens = int(usage["i"]), int(usage["o"])
             figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
             figures.per_day = self._per_day(since, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.prompts import SYSTEM_PROMPT
+from bot.prompts import SYSTEM_PROMPT, TOOLS
 from tests.e2e.conftest import Newsroom
 
 SOURCES = ("1) The harbour authority said on Monday that container traffic fell 12 percent in "
@@ -103,7 +103,7 @@ async def test_a_restart_in_the_middle_of_drafting_resumes_the_job(newsroom: New
     newsroom.claude.script(Hang(seconds=60))
     await request(newsroom)
     await asyncio.sleep(0.5)
-    assert newsroom.claude.pending == 0 and newsroom.claude.stats.requests == 1  # hanging
+    assert newsroom.claude.pending == 0 and len(newsroom.claude.message_requests) == 1  # hangs
     await newsroom.restart()
     await wait_card(newsroom, 1, "in_review", timeout=30)
     story = await newsroom.bot.store.story(1)
@@ -132,7 +132,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(newsroom: Newsroom) ->
     handle = await newsroom.invoke("editor1", "draft show", {"story": 99})
     assert handle.ephemeral and "no story #99" in handle.text()
     assert newsroom.db() == before
-    assert newsroom.claude.stats.requests == 0
+    assert not [r for r in newsroom.claude.requests if r.path.startswith("/v1/messages")]
 
 
 async def test_a_pdf_and_a_text_file_become_documents(newsroom: Newsroom) -> None:
@@ -214,8 +214,8 @@ async def test_url_sources_go_through_the_web_fetch_tool(newsroom: Newsroom) -> 
     await request(newsroom, sources=f"{url} 1) The union said 1,800 members voted yes.")
     await wait_card(newsroom, 1, "in_review")
     body = newsroom.claude.message_requests[0].body
-    [tool] = body["tools"]
-    assert tool["name"] == "web_fetch" and tool["allowed_domains"] == ["harbour.example.org"]
+    assert body["tools"] == TOOLS  # the same for every story: no per-story domains
+    assert TOOLS[0]["name"] == "web_fetch" and "allowed_domains" not in TOOLS[0]
     text = body["messages"][0]["content"][-1]["text"]
     assert f"[1] {url}" in text and "fetch it with the web_fetch tool" in text
     revision = await newsroom.bot.store.revision(1)

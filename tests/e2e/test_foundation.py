@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from storage.records import utcnow
 from tests.e2e.conftest import Newsroom
 
 EDITORIAL = {"draft", "review", "publish", "correct", "retract", "triage", "newsroom"}
@@ -118,3 +121,26 @@ async def test_a_daily_backup_is_taken_at_start_when_due(newsroom: Newsroom) -> 
     copies = await wait_for(lambda: list(folder.glob("newsroom-*.db")))
     assert len(copies) == 1
     assert newsroom.bot.editions.scheduler.get_job("backup") is not None
+
+
+async def test_a_retiring_model_is_shown_in_status_and_the_team_is_warned_once(
+        newsroom: Newsroom) -> None:
+    retires = utcnow() + timedelta(days=12)
+    newsroom.claude.model_lifecycle["claude-sonnet-5-5"] = {
+        "lifecycle": "deprecated", "deprecated_at": "2026-11-02T00:00:00Z",
+        "retires_at": retires.isoformat()}
+    await newsroom.restart()  # the check runs at start-up, then daily
+
+    def warning(message: dict) -> bool:
+        return "retires on" in (message.get("content") or "")
+
+    notice = await newsroom.discord.wait_for_message("editorial", warning)
+    assert f"retires on {retires:%d %B %Y}" in notice["content"]
+    assert "Set NEWSROOM_MODEL" in notice["content"]
+    handle = await newsroom.invoke("editor1", "newsroom status")
+    await handle.wait_final()
+    text = handle.text()
+    assert "Warning: claude-sonnet-5-5 is deprecated since 02 November 2026" in text
+    assert handle.original["embeds"][0]["color"] == 0xE67700
+    await newsroom.bot.check_model()  # the next day's check
+    assert len([m for m in newsroom.discord.channel_messages("editorial") if warning(m)]) == 1

@@ -11,7 +11,7 @@ Public API
 ----------
 `FakeAnthropic(*, api_key=..., models=None, web_pages=None, chunk_size=16,
 event_delay=0.0, cache_min_tokens=1024, max_output_tokens=128_000,
-clock=time.monotonic)`
+context_window=200_000, clock=time.monotonic)`
     `await start()` / `await stop()` (or `async with FakeAnthropic() as fake`),
     `base_url`, `api_key`, `requests` (list of `RecordedRequest`, every HTTP
     request, api key redacted), `last_request`, `message_requests`, `stats`
@@ -19,6 +19,20 @@ clock=time.monotonic)`
     `chunk_size`, `event_delay`, `cache_min_tokens`,
     `script(*behaviours)`, `set_default(behaviour | None)`, `outage(n)`,
     `pending`, `clear_cache()`, `reset()`.
+    What the real API does, modelled (plain attributes, change any time):
+    `context_window` (a prompt over it is a 400 "prompt is too long"; an answer
+    that would overflow it, fetched pages included, stops with
+    "model_context_window_exceeded"), `model_lifecycle` (model id -> lifecycle,
+    deprecated_at, retires_at served by GET /v1/models; a "retired" model cannot
+    be called), `tool_versions` (None: every tool version the SDK knows; else
+    the only ones accepted, others are a 400), `max_server_iterations` (server
+    tool calls per request before the turn pauses with "pause_turn"; the
+    request that sends the paused content back continues it),
+    `follow_document_links` (the model also fetches links written inside
+    documents, as a curious model might). The prompt cache keys its prefix
+    tools -> system -> messages, so a changed tools block misses everything
+    after it; every answer carries usage; web fetch honours `max_uses`,
+    `allowed_domains`/`blocked_domains`, `max_content_tokens` and `url_sources`.
 
 Endpoints: POST /v1/messages (JSON or SSE), POST /v1/messages/count_tokens,
 GET /v1/models, GET /v1/models/{model_id}.
@@ -322,6 +336,16 @@ def server_tool_specs() -> dict[str, str | None]:
 
 
 @cache
+def server_tool_params() -> dict[str, Any]:
+    """Tool `type` -> the SDK's TypedDict for it: the keys a tool definition may carry."""
+    params: dict[str, Any] = {}
+    for typed_dict in get_args(tool_union_param.ToolUnionParam):
+        for tool_type in _typed_dict_literal(typed_dict, "type"):
+            params[tool_type] = typed_dict
+    return params
+
+
+@cache
 def web_fetch_tool_types() -> frozenset[str]:
     """The web fetch tool versions the SDK knows (web_fetch_20250910, ...)."""
     return frozenset(t for t, name in server_tool_specs().items() if name == "web_fetch")
@@ -395,10 +419,10 @@ def _require_object(value: Any, path: str) -> JSON:
     return value
 
 
-def _reject_unknown_keys(body: JSON, allowed: frozenset[str]) -> None:
+def _reject_unknown_keys(body: JSON, allowed: frozenset[str], path: str = "") -> None:
     for key in body:
         if key not in allowed:
-            raise _invalid(f"{key}: Extra inputs are not permitted")
+            raise _invalid(f"{path + '.' if path else ''}{key}: Extra inputs are not permitted")
 
 
 def _validate_cache_control(value: Any, path: str) -> int:
@@ -554,6 +578,8 @@ def _validate_tool(tool: Any, path: str) -> tuple[str, int]:
         expected = specs[tool_type]
         if expected is not None and name != expected:
             raise _invalid(f"{path}.name: Input should be '{expected}'")
+        _reject_unknown_keys(tool, frozenset(get_type_hints(server_tool_params()[tool_type])),
+                             path)
         if tool_type in web_fetch_tool_types():
             _validate_web_fetch_tool(tool, path)
     return str(name or tool_type), _validate_cache_control(
@@ -562,12 +588,39 @@ def _validate_tool(tool: Any, path: str) -> tuple[str, int]:
 
 
 def _validate_web_fetch_tool(tool: JSON, path: str) -> None:
-    max_uses = tool.get("max_uses")
-    if max_uses is not None and (not _is_int(max_uses) or max_uses < 1):
-        raise _invalid(f"{path}.max_uses: Input should be greater than or equal to 1")
+    for key in ("max_uses", "max_content_tokens"):
+        value = tool.get(key)
+        if value is not None and (not _is_int(value) or value < 1):
+            raise _invalid(f"{path}.{key}: Input should be greater than or equal to 1")
     if tool.get("allowed_domains") and tool.get("blocked_domains"):
         raise _invalid(f"{path}: Cannot specify both allowed_domains and blocked_domains")
     _validate_citations_config(tool.get("citations"), f"{path}.citations")
+    callers = _typed_dict_literal(server_tool_params()[tool["type"]], "allowed_callers")
+    for caller in tool.get("allowed_callers") or []:
+        if callers and caller not in callers:
+            raise _invalid(f"{path}.allowed_callers: Input should be one of {list(callers)}")
+    _validate_url_sources(tool.get("url_sources"), f"{path}.url_sources")
+
+
+_URL_SOURCE_KEYS = {"user_input": ("all", "none"),
+                    "client_tool_results": ("all", "none", "only", "except"),
+                    "server_tool_results": ("all", "none", "only", "except")}
+
+
+def _validate_url_sources(value: Any, path: str) -> None:
+    """Which sources contribute fetchable URLs (web_fetch_20260318 and later)."""
+    if value is None:
+        return
+    sources = _require_object(value, path)
+    _reject_unknown_keys(sources, frozenset(_URL_SOURCE_KEYS), path)
+    for key, variant in sources.items():
+        variant = _require_object(variant, f"{path}.{key}")
+        if variant.get("type") not in _URL_SOURCE_KEYS[key]:
+            expected = ", ".join(f"'{t}'" for t in _URL_SOURCE_KEYS[key])
+            raise _invalid(f"{path}.{key}: Input tag '{variant.get('type')}' found using 'type' "
+                           f"does not match any of the expected tags: {expected}")
+        if variant["type"] in ("only", "except") and not variant.get("tools"):
+            raise _invalid(f"{path}.{key}.tools: Field required")
 
 
 def _validate_tools(tools: Any) -> int:
@@ -1315,26 +1368,44 @@ def _page_title(url: str, text: str) -> str:
 
 
 def run_web_fetch(
-    tool: JSON, urls: Sequence[str], pages: Mapping[str, str], first_index: int
+    tool: JSON,
+    urls: Sequence[str],
+    pages: Mapping[str, str],
+    first_index: int,
+    *,
+    allowed: frozenset[str] | None = None,
+    uses_before: int = 0,
 ) -> tuple[list[JSON], list[SourceDoc]]:
-    """server_tool_use + web_fetch_tool_result blocks per URL, and the fetched documents."""
+    """server_tool_use + web_fetch_tool_result blocks per URL, and the fetched documents.
+
+    `allowed`: the URLs the tool's `url_sources` lets it fetch (None: any in context);
+    `uses_before`: fetches made earlier in the turn (before a pause_turn), for max_uses.
+    """
     blocks: list[JSON] = []
     docs: list[SourceDoc] = []
     max_uses = tool.get("max_uses")
     cite = bool((tool.get("citations") or {}).get("enabled"))
-    for n, url in enumerate(urls):
+    for n, url in enumerate(urls, start=uses_before):
         tool_id = _random_id("srvtoolu_01")
         blocks.append(
             {"type": "server_tool_use", "id": tool_id, "name": "web_fetch", "input": {"url": url}}
         )
         error = _fetch_error(url, tool, pages, n, max_uses)
+        if error is None and allowed is not None and url not in allowed:
+            error = "url_not_in_prior_context"
         if error:
             content: JSON = {"type": "web_fetch_tool_result_error", "error_code": error}
         else:
-            doc, content = _fetched_document(url, pages[url], first_index + len(docs), cite)
+            text = _clip_page(pages[url], tool.get("max_content_tokens"))
+            doc, content = _fetched_document(url, text, first_index + len(docs), cite)
             docs.append(doc)
         blocks.append({"type": "web_fetch_tool_result", "tool_use_id": tool_id, "content": content})
     return blocks, docs
+
+
+def _clip_page(text: str, max_content_tokens: int | None) -> str:
+    """`max_content_tokens` caps the page text that enters the context (~4 chars a token)."""
+    return text if max_content_tokens is None else text[: max_content_tokens * 4]
 
 
 def _fetch_error(
@@ -1378,21 +1449,104 @@ def _fetched_document(url: str, text: str, index: int, cite: bool) -> tuple[Sour
     return doc, result
 
 
+def _assistant_blocks(body: JSON) -> list[JSON]:
+    return [
+        block
+        for message in body.get("messages", [])
+        if message.get("role") == "assistant"
+        for block in _message_blocks(message)
+    ]
+
+
+def earlier_fetches(body: JSON, first_index: int) -> tuple[list[str], list[SourceDoc]]:
+    """URLs fetched earlier in a paused turn, and the pages that came back (sent back to
+    the API in the assistant message that continues the turn)."""
+    blocks = _assistant_blocks(body)
+    urls = [
+        str((b.get("input") or {}).get("url"))
+        for b in blocks
+        if b.get("type") == "server_tool_use" and b.get("name") == "web_fetch"
+    ]
+    docs: list[SourceDoc] = []
+    for block in blocks:
+        result = block.get("content") if block.get("type") == "web_fetch_tool_result" else None
+        if isinstance(result, dict) and result.get("type") == "web_fetch_result":
+            page = result.get("content") or {}
+            text = str((page.get("source") or {}).get("data") or "")
+            cite = bool((page.get("citations") or {}).get("enabled"))
+            doc, _ = _fetched_document(str(result.get("url")), text, first_index + len(docs),
+                                       cite)
+            docs.append(doc)
+    return urls, docs
+
+
+def document_urls(body: JSON) -> list[str]:
+    """Links written inside the request's text documents."""
+    texts = [
+        str((block.get("source") or {}).get("data") or "")
+        for message in body.get("messages", [])
+        if message.get("role") == "user"
+        for block in _message_blocks(message)
+        if block.get("type") == "document" and (block.get("source") or {}).get("type") == "text"
+    ]
+    return urls_in("\n".join(texts))
+
+
+@dataclass(frozen=True)
+class FetchHabits:
+    """How the fake model uses the web fetch tool.
+
+    `max_iterations`: server tool calls per request before the API pauses the turn
+    (stop_reason "pause_turn"); `follow_document_links`: also fetch links found inside
+    the documents (a curious model might), not only the URLs in the editor's text.
+    """
+
+    pages: Mapping[str, str]
+    max_iterations: int = 10
+    follow_document_links: bool = False
+
+
+def _fetchable(body: JSON, tool: JSON) -> frozenset[str] | None:
+    """The URLs `url_sources` allows; None when it allows everything in context."""
+    user_input = ((tool.get("url_sources") or {}).get("user_input") or {}).get("type", "all")
+    return frozenset() if user_input == "none" else None
+
+
 # --------------------------------------------------------------------------- replies
 
 
-def default_reply(body: JSON, pages: Mapping[str, str]) -> Reply:
-    """The article for this request, after any web fetches the prompt calls for."""
+def _numbered(fetched: list[SourceDoc], text: str) -> list[SourceDoc]:
+    """The prompt's "[n] URL" line numbers a fetched page (a page no line names: None)."""
+    for doc in fetched:
+        listed = re.search(r"\[(\d+)\]\s+" + re.escape(doc.url or ""), text)
+        doc.number = int(listed.group(1)) if listed else None
+    return fetched
+
+
+def default_reply(body: JSON, pages: Mapping[str, str] | FetchHabits) -> Reply:
+    """The article for this request, after any web fetches the prompt calls for.
+
+    When more fetches are due than the API runs in one request, the turn pauses
+    ("pause_turn") after those; the request that continues it (the paused content sent
+    back as the last assistant message) fetches the rest and writes the article.
+    """
+    habits = pages if isinstance(pages, FetchHabits) else FetchHabits(pages)
     docs = collect_documents(body)
+    done, earlier = earlier_fetches(body, len(docs))
     text = user_text(body)
+    docs += _numbered(earlier, text)
     tool_blocks: list[JSON] = []
     tool = find_web_fetch_tool(body)
     if tool is not None:
-        tool_blocks, fetched = run_web_fetch(tool, urls_in(text), pages, len(docs))
-        for doc in fetched:  # the prompt's "[n] URL" line numbers the page
-            listed = re.search(r"\[(\d+)\]\s+" + re.escape(doc.url or ""), text)
-            doc.number = int(listed.group(1)) if listed else None
-        docs += fetched
+        wanted = urls_in(text) + (document_urls(body) if habits.follow_document_links else [])
+        wanted = [u for u in dict.fromkeys(wanted) if u not in done]
+        now = wanted[: habits.max_iterations]
+        tool_blocks, fetched = run_web_fetch(tool, now, habits.pages, len(docs),
+                                             allowed=_fetchable(body, tool),
+                                             uses_before=len(done))
+        if len(wanted) > len(now):
+            return Reply(tool_blocks, "pause_turn")
+        docs += _numbered(fetched, text)
     topic = find_topic(text, docs)
     return Reply(tool_blocks + segments_to_blocks(compose_article(topic, docs)))
 
@@ -1537,20 +1691,43 @@ def error_body(error_type: str, message: str, request_id: str | None) -> JSON:
 # --------------------------------------------------------------------------- models
 
 
-def model_info(model_id: str) -> JSON:
-    """A ModelInfo; display name from the id ("claude-sonnet-5-5" gives "Claude Sonnet 5.5")."""
+def model_info(
+    model_id: str,
+    *,
+    max_input_tokens: int = 200_000,
+    max_tokens: int = 64_000,
+    lifecycle: Mapping[str, Any] | None = None,
+) -> JSON:
+    """A ModelInfo; display name from the id ("claude-sonnet-5-5" gives "Claude Sonnet 5.5").
+
+    `lifecycle` overrides the model's lifecycle fields: {"lifecycle": "deprecated",
+    "deprecated_at": "2026-11-01T00:00:00Z", "retires_at": "2027-01-05T00:00:00Z"}.
+    """
     parts = [p for p in model_id.split("-") if not (p.isdigit() and len(p) == 8)]
     words = [p.capitalize() for p in parts if not p.isdigit()]
     version = ".".join(p for p in parts if p.isdigit())
+    line = next((w for w in ("haiku", "sonnet", "opus") if w in parts), None)
     return {
         "type": "model",
         "id": model_id,
         "display_name": " ".join(words + ([version] if version else [])),
         "created_at": "2026-01-01T00:00:00Z",
         "lifecycle": "active",
-        "max_input_tokens": 200_000,
-        "max_tokens": 64_000,
+        "deprecated_at": None,
+        "retires_at": None,
+        "line": line,
+        "max_input_tokens": max_input_tokens,
+        "max_tokens": max_tokens,
+        **(lifecycle or {}),
     }
+
+
+def apply_context_window(reply: Reply, room: int) -> Reply:
+    """Stop where the context window is full: what the prompt and fetched pages left
+    (`room` tokens) is all the model can write ("model_context_window_exceeded")."""
+    if count_output_tokens(reply) <= room or reply.stop_reason != "end_turn":
+        return reply
+    return Reply(truncate_text(reply.content, max(room, 0) * 4), "model_context_window_exceeded")
 
 
 # --------------------------------------------------------------------------- the server
@@ -1572,6 +1749,7 @@ class FakeAnthropic:
         event_delay: float = 0.0,
         cache_min_tokens: int = 1024,
         max_output_tokens: int = 128_000,
+        context_window: int = 200_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_key = api_key
@@ -1580,6 +1758,11 @@ class FakeAnthropic:
         self.chunk_size = chunk_size
         self.event_delay = event_delay
         self.max_output_tokens = max_output_tokens
+        self.context_window = context_window
+        self.model_lifecycle: dict[str, dict[str, Any]] = {}
+        self.tool_versions: frozenset[str] | None = None
+        self.max_server_iterations = 10
+        self.follow_document_links = False
         self.requests: list[RecordedRequest] = []
         self.stats = FakeStats()
         self._cache = PromptCache(cache_min_tokens, clock)
@@ -1767,21 +1950,47 @@ class FakeAnthropic:
             )
         return body
 
+    def _model_info(self, model_id: str) -> JSON:
+        return model_info(model_id, max_input_tokens=self.context_window,
+                          max_tokens=min(self.max_output_tokens, 128_000),
+                          lifecycle=self.model_lifecycle.get(model_id))
+
     def _check_model(self, model: str) -> None:
+        """Unknown and retired models cannot be called (retired ones stay in the catalogue)."""
         if model not in self.models:
             raise ApiError(404, "not_found_error", f"model: {model}")
+        if (self.model_lifecycle.get(model) or {}).get("lifecycle") == "retired":
+            raise ApiError(404, "not_found_error", f"model: {model} has been retired")
+
+    def _check_tools(self, body: JSON) -> None:
+        """A tool version this API does not know is a 400, like any unknown tag."""
+        if self.tool_versions is None:
+            return
+        for i, tool in enumerate(body.get("tools") or []):
+            kind = tool.get("type")
+            if kind not in (None, "custom") and kind not in self.tool_versions:
+                raise _invalid(
+                    f"tools.{i}: Input tag '{kind}' found using 'type' does not match any of "
+                    "the expected tags"
+                )
+
+    def _check_window(self, body: JSON) -> None:
+        tokens = count_input_tokens(body)
+        if tokens > self.context_window:
+            raise _invalid(f"prompt is too long: {tokens} tokens > {self.context_window} maximum")
 
     # ----- handlers
 
     async def _handle_get_model(self, request: web.Request) -> web.Response:
         self._authenticate(request)
         model_id = request.match_info["model_id"]
-        self._check_model(model_id)
-        return web.json_response(model_info(model_id), headers=self._base_headers(request))
+        if model_id not in self.models:
+            raise ApiError(404, "not_found_error", f"model: {model_id}")
+        return web.json_response(self._model_info(model_id), headers=self._base_headers(request))
 
     async def _handle_list_models(self, request: web.Request) -> web.Response:
         self._authenticate(request)
-        data = [model_info(m) for m in self.models]
+        data = [self._model_info(m) for m in self.models]
         after, before = request.query.get("after_id"), request.query.get("before_id")
         ids = [m["id"] for m in data]
         if after in ids:
@@ -1804,6 +2013,7 @@ class FakeAnthropic:
         self._authenticate(request)
         body = validate_count_tokens(self._json_body(request))
         self._check_model(body["model"])
+        self._check_tools(body)
         return web.json_response(
             {"input_tokens": count_input_tokens(body)}, headers=self._base_headers(request)
         )
@@ -1812,6 +2022,8 @@ class FakeAnthropic:
         self._authenticate(request)
         body = validate_create(self._json_body(request), max_output_tokens=self.max_output_tokens)
         self._check_model(body["model"])
+        self._check_tools(body)
+        self._check_window(body)
         behaviour = self._next_behaviour()
         log.debug("fake Anthropic answering with %r", behaviour)
         return await self._perform(request, body, behaviour)
@@ -1895,7 +2107,8 @@ class FakeAnthropic:
                     behaviour.markdown, collect_documents(body), cite=behaviour.citations
                 )
             )
-        reply = default_reply(body, self.web_pages)
+        reply = default_reply(body, FetchHabits(self.web_pages, self.max_server_iterations,
+                                                self.follow_document_links))
         if isinstance(behaviour, MaxTokens):
             limit = int(_text_length(reply.content) * behaviour.fraction)
             return Reply(truncate_text(reply.content, limit), "max_tokens")
@@ -1910,9 +2123,6 @@ class FakeAnthropic:
         segments = prompt_segments(body)
         cache_usage = self._cache.process(body["model"], segments, body.get("cache_control"))
         total = max(1, sum(s.tokens for s in segments))
-        output = count_output_tokens(reply)
-        if reply.stop_reason == "max_tokens":
-            output = body["max_tokens"]
         fetches = sum(1 for b in reply.content if b.get("type") == "server_tool_use")
         fetched = sum(
             _estimate_tokens(_block_text(b["content"]["content"]))
@@ -1920,6 +2130,10 @@ class FakeAnthropic:
             if b.get("type") == "web_fetch_tool_result"
             and b.get("content", {}).get("type") == "web_fetch_result"
         )
+        reply = apply_context_window(reply, self.context_window - total - fetched)
+        output = count_output_tokens(reply)
+        if reply.stop_reason == "max_tokens":
+            output = body["max_tokens"]
         uncached = total - cache_usage.read - cache_usage.created
         return reply, Usage(uncached, cache_usage, output, fetches, fetched)
 

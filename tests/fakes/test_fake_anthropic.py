@@ -865,3 +865,113 @@ async def test_count_tokens_matches_message_usage(
     assert counted.input_tokens > len(LONG_SYSTEM) // 4
     assert counted.input_tokens == message.usage.input_tokens
     assert fake.requests[0].path == "/v1/messages/count_tokens"
+
+
+# --------------------------------------------------------------------------- the API's own rules
+
+
+def fetch_tool(**extra: Any) -> dict[str, Any]:
+    return {"type": "web_fetch_20260318", "name": "web_fetch", **extra}
+
+
+async def test_a_changed_tools_block_misses_the_cached_system_prompt(
+    client: anthropic.AsyncAnthropic,
+) -> None:
+    """The cache key runs tools -> system -> messages: new tools, no cached system prompt."""
+    tools: Any = [fetch_tool(allowed_domains=["a.example"])]
+    await stream_final(client, system=cached_system(), messages=two_doc_messages(), tools=tools)
+    same = await stream_final(client, system=cached_system(), messages=two_doc_messages(),
+                              tools=tools)
+    other = await stream_final(client, system=cached_system(), messages=two_doc_messages(),
+                               tools=[fetch_tool(allowed_domains=["b.example"])])
+    none = await stream_final(client, system=cached_system(), messages=two_doc_messages())
+
+    assert same.usage.cache_read_input_tokens > 0
+    assert other.usage.cache_read_input_tokens == 0 and none.usage.cache_read_input_tokens == 0
+
+
+async def test_a_long_server_tool_turn_pauses_and_is_continued(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    fake.max_server_iterations = 2
+    urls = [f"https://news.example/{n}" for n in range(3)]
+    for url in urls:
+        fake.web_pages[url] = f"Page {url}\n\nThe port said traffic rose 4 percent in {url}."
+    messages: list[Any] = [{"role": "user", "content": "Topic: ports " + " ".join(urls)}]
+    paused = await stream_final(client, messages=messages, tools=[fetch_tool()])
+    assert paused.stop_reason == "pause_turn" and paused.usage.input_tokens > 0
+    assert [b.input["url"] for b in paused.content if b.type == "server_tool_use"] == urls[:2]
+    assert not any(b.type == "text" for b in paused.content)
+
+    messages.append(paused.to_param())
+    done = await stream_final(client, messages=messages, tools=[fetch_tool()])
+    assert done.stop_reason == "end_turn"
+    assert [b.input["url"] for b in done.content if b.type == "server_tool_use"] == urls[2:]
+    assert all(url in full_text(done) for url in urls)  # every page is a source
+
+
+async def test_tool_versions_and_fields_the_api_does_not_know_are_refused(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    params: dict[str, Any] = {"model": MODEL, "max_tokens": 100, "messages": two_doc_messages()}
+    with pytest.raises(anthropic.BadRequestError, match=r"tools\.0\.colour: Extra inputs"):
+        await client.messages.create(**params, tools=[fetch_tool(colour="red")])
+    with pytest.raises(anthropic.BadRequestError, match=r"url_sources\.user_input"):
+        await client.messages.create(
+            **params, tools=[fetch_tool(url_sources={"user_input": {"type": "some"}})])
+    fake.tool_versions = frozenset({"web_fetch_20250910"})  # an API older than the SDK
+    with pytest.raises(anthropic.BadRequestError, match="web_fetch_20260318"):
+        await client.messages.create(**params, tools=[fetch_tool()])
+    with pytest.raises(anthropic.BadRequestError):
+        await client.messages.count_tokens(model=MODEL, messages=two_doc_messages(),
+                                           tools=[fetch_tool()])
+
+
+async def test_fetches_are_capped_and_follow_url_sources(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    fake.web_pages["https://news.example/long"] = "Long page\n\n" + "Word. " * 5000
+    prompt = [{"role": "user", "content": "Topic: words https://news.example/long"}]
+    capped = await stream_final(client, messages=prompt,
+                                tools=[fetch_tool(max_content_tokens=100)])
+    page = next(b for b in capped.content if b.type == "web_fetch_tool_result")
+    assert len(page.content.content.source.data) == 400
+
+    closed = await stream_final(client, messages=prompt, tools=[
+        fetch_tool(url_sources={"user_input": {"type": "none"}})])
+    refused = next(b for b in closed.content if b.type == "web_fetch_tool_result")
+    assert refused.content.error_code == "url_not_in_prior_context"
+
+
+async def test_the_context_window_bounds_prompt_and_answer(
+    fake: FakeAnthropic, client: anthropic.AsyncAnthropic
+) -> None:
+    counted = await client.messages.count_tokens(model=MODEL, messages=two_doc_messages())
+    fake.context_window = counted.input_tokens - 1
+    with pytest.raises(anthropic.BadRequestError, match="prompt is too long"):
+        await stream_final(client, messages=two_doc_messages())
+
+    fake.context_window = counted.input_tokens + 20
+    cut = await stream_final(client, messages=two_doc_messages())
+    assert cut.stop_reason == "model_context_window_exceeded"
+    assert 0 < len(full_text(cut)) <= 80 and cut.usage.output_tokens <= 20
+
+
+async def test_models_report_their_lifecycle(fake: FakeAnthropic,
+                                             client: anthropic.AsyncAnthropic) -> None:
+    active = await client.models.retrieve(MODEL)
+    assert active.lifecycle == "active" and active.retires_at is None
+    assert active.max_input_tokens == fake.context_window
+
+    fake.model_lifecycle[MODEL] = {"lifecycle": "deprecated",
+                                   "deprecated_at": "2026-11-01T00:00:00Z",
+                                   "retires_at": "2027-01-05T00:00:00Z"}
+    deprecated = await client.models.retrieve(MODEL)
+    assert deprecated.lifecycle == "deprecated"
+    assert (deprecated.deprecated_at.month, deprecated.retires_at.year) == (11, 2027)
+    assert (await stream_final(client, messages=two_doc_messages())).stop_reason == "end_turn"
+
+    fake.model_lifecycle[MODEL]["lifecycle"] = "retired"
+    assert (await client.models.retrieve(MODEL)).lifecycle == "retired"  # still listed
+    with pytest.raises(anthropic.NotFoundError, match="retired"):
+        await stream_final(client, messages=two_doc_messages())
