@@ -77,9 +77,11 @@ def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
     tickets = "; ".join(f"{kind}: " + ", ".join(f"{n} {status}" for status, n in sorted(by.items()))
                         for kind, by in sorted(figures.tickets.items())) or "none"
     embed.add_field(name="Reader feedback", value=tickets[:1024], inline=False)
+    failed = (f", of which ${figures.failed_usd:.2f} on {figures.failed_attempts} failed "
+              "attempt(s)" if figures.failed_attempts else "")
     embed.add_field(name="Drafting cost", value=f"{figures.input_tokens:,} input / "
                     f"{figures.output_tokens:,} output tokens ({figures.cache_read_tokens:,} "
-                    f"read from cache), ${figures.cost_usd:.2f}", inline=False)
+                    f"read from cache), ${figures.cost_usd:.2f}{failed}", inline=False)
     return embed
 
 

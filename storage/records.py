@@ -300,6 +300,9 @@ class Stats:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cost_usd: float = 0.0
+    failed_attempts: int = 0
+    """Billed attempts to draft that produced no draft (errors, refusals, cut-offs)."""
+    failed_usd: float = 0.0
     per_day: list[tuple[date, int, int]] = field(default_factory=list)
 
     @property

@@ -738,6 +738,7 @@ class Store:
             usage = spending.totals(self.db, start)  # failed attempts cost too
             figures.input_tokens, figures.output_tokens = int(usage["i"]), int(usage["o"])
             figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
+            figures.failed_attempts, figures.failed_usd = usage["failed"], usage["failed_usd"]
             figures.per_day = self._per_day(since, now)
         return figures
 

@@ -199,6 +199,7 @@ async def test_failed_attempts_are_counted_in_the_cost(drafter: Drafter,
     figures = await drafter.store.stats(30, utcnow())
     assert figures.cost_usd == pytest.approx(sum(r["cost_usd"] for r in rows))
     assert figures.cost_usd > outcome.revision.cost_usd
+    assert (figures.failed_attempts, figures.failed_usd) == (1, rows[0]["cost_usd"])
 
 
 def test_prices_come_from_one_dated_table(caplog: pytest.LogCaptureFixture) -> None:

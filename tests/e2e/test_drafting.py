@@ -221,3 +221,15 @@ async def test_url_sources_go_through_the_web_fetch_tool(newsroom: Newsroom) -> 
     revision = await newsroom.bot.store.revision(1)
     first = revision.article["sources"][0]
     assert first["url"] == url and first["publisher"] == "harbour.example.org"
+
+
+async def test_stats_count_what_failed_attempts_cost(newsroom: Newsroom) -> None:
+    from tests.fakes.fake_anthropic import MidStreamError
+
+    newsroom.claude.script(MidStreamError(after_deltas=5))  # billed, then broken off
+    await request(newsroom)
+    await wait_card(newsroom, 1, "in_review", timeout=30)
+    handle = await newsroom.invoke("editor1", "newsroom stats", {"days": 7})
+    final = await handle.wait_final(lambda m: bool(m.get("embeds")))
+    cost = {f["name"]: f["value"] for f in final["embeds"][0]["fields"]}["Drafting cost"]
+    assert "on 1 failed attempt(s)" in cost

@@ -49,8 +49,7 @@ ALLOWANCES: dict[str, tuple[str, Patch, str]] = {
     # JSON pointer in the description -> (what is allowed, how, why Discord accepts it)
     "/components/schemas/SnowflakeType": (
         "ids as JSON integers", _snowflake_or_integer,
-        "discord.py sends ids as ints (recipient_id, bulk-delete messages, attachments[].id "
-        "indexes); Discord parses snowflakes from either form",
+        "discord.py sends ids as ints (recipient_id, attachments[].id); Discord parses both",
     ),
 }
 """The one documented list of what discord.py sends that the description types otherwise."""
