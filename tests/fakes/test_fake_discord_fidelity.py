@@ -122,6 +122,32 @@ async def test_leftover_violations_fail_whoever_used_the_fake() -> None:
                                headers={"Authorization": f"Bot {server.token}"})
 
 
+CARD = {"content": "x", "allowed_mentions": {"parse": []}, "nonce": "1", "embeds": [
+    {"title": "t", "fields": [{"name": "a", "value": "b"}], "footer": {"text": "f"}}],
+    "components": [{"type": 1, "components": [
+        {"type": 2, "style": 1, "label": "Approve", "custom_id": "c:1"},
+        {"type": 2, "style": 5, "label": "Read", "url": "https://example.org/a"}]}]}
+
+
+@pytest.mark.parametrize("body", [
+    CARD,
+    {**CARD, "components": [{"type": 1, "components": [{"type": 2, "style": 9}]}]},
+    {**CARD, "components": [{"type": 1, "components": [{"type": 77, "style": 1}]}]},
+    {**CARD, "components": [{"type": True, "components": []}]},
+    {**CARD, "components": [{"type": 17, "components": [{"type": 10, "content": "hi"}]}]},
+    {**CARD, "message_reference": None, "poll": {"question": {"text": 5}}},
+    {**CARD, "allowed_mentions": {"parse": ["users"], "users": [1, "2"]}},
+])
+def test_the_fast_unions_judge_as_the_plain_validator(body: dict[str, Any]) -> None:
+    route = "/channels/{channel_id}/messages"
+    fast, plain = validator("POST", route), validator("POST", route, fast=False)
+    assert fast.is_valid(body) == plain.is_valid(body)
+    callback = {"type": 4, "data": body}
+    route = "/interactions/{interaction_id}/{interaction_token}/callback"
+    fast, plain = validator("POST", route), validator("POST", route, fast=False)
+    assert fast.is_valid(callback) == plain.is_valid(callback)
+
+
 def test_every_route_of_the_fake_that_takes_a_body_is_checked() -> None:
     fake = FakeDiscord()
     unchecked = []
