@@ -80,7 +80,7 @@ async def test_only_the_text_after_the_last_tool_result_is_the_article(
     assert outcome.ok and outcome.attempts == 1
     article = Article.from_dict(outcome.revision.article)
     assert article.headline == "Port Strike Ends" and article.body == (body,)
-    assert fake_anthropic.stats.requests == 1
+    assert len(fake_anthropic.message_requests) == 1  # one paid request
 
 
 async def test_an_answer_that_is_not_an_article_is_not_paid_for_again(
