@@ -68,7 +68,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
                 "events": timing["events"],
                 "progress_edits": len(progress),
             })
-        revisions = [await room.bot.store.revision(s) for s in (1, 2)]
+        revisions = [await room.bot.store.stories.revision(s) for s in (1, 2)]
         stats = fake.stats
 
     def line(key: str, label: str, summary: bool = False, note: str = "") -> None:

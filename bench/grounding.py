@@ -22,10 +22,11 @@ from pathlib import Path
 
 from bench._corpus import TextGen
 from bench._harness import Report, fmt, ms, run_main
-from bot.article import Article, Source, count_words, disclosure_text
+from bot.article import Article, Source, disclosure_text
 from bot.check_base import CheckContext
 from bot.checks import CHECKS, run_checks
 from bot.grounding import Grounding, source_index
+from bot.prose import count_words
 
 SOURCES, SOURCE_CHARS, ARTICLE_WORDS = 5, 20_000, 2_000
 FIGURES = ("{a},{b:03d} containers", "{p}%", "${a} million", "{a}.{c} billion",

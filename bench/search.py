@@ -54,7 +54,7 @@ async def via_worker(path: Path, qs: list[str]) -> list[float]:
     try:
         for q in qs:
             started = time.perf_counter()
-            await store.search_archive(q)
+            await store.archive.search(q)
             times.append(time.perf_counter() - started)
     finally:
         await store.close()
@@ -92,7 +92,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
     store = Store(path)  # a fresh connection: the first query pays for opening the index
     first_q = kinds["common word"][0]
     started = time.perf_counter()
-    store.search_archive(first_q)
+    store.archive.search(first_q)
     report.line("first query on a fresh connection", fmt(ms(time.perf_counter() - started)),
                 "ms", f"'{first_q}'")
 
@@ -101,7 +101,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
         times, hits = [], []
         for q in qs:
             started = time.perf_counter()
-            found = store.search_archive(q)
+            found = store.archive.search(q)
             times.append(ms(time.perf_counter() - started))
             hits.append(len(found))
         all_times += times

@@ -14,6 +14,7 @@ from typing import Any
 from bot.config import Settings, parse_editions, parse_timezone
 from bot.errors import InvalidInput
 from bot.lifecycle import Policy
+from storage.store import Store
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class Admin:
 
     async def load(self) -> Current:
         """Overlay what /newsroom setup stored; called at start-up and after setup."""
-        stored = await self.store.guild_settings(self.guild_id)
+        stored = await self.store.meta.guild_settings(self.guild_id)
         overlay = {k: v for k, v in stored.items() if k in SETUP_KEYS}
         if "editions" in overlay:
             overlay["editions"] = tuple(overlay["editions"])
@@ -197,25 +198,25 @@ class Admin:
 
     async def setup(self, request: SetupRequest, actor_id: int) -> tuple[Current, dict[str, Any]]:
         values = validate_setup(request)
-        await self.store.set_guild_settings(self.guild_id, values, actor_id=actor_id)
+        await self.store.meta.set_guild_settings(self.guild_id, values, actor_id=actor_id)
         log.info("setup changed by %s: %s", actor_id, ", ".join(values))
         return await self.load(), values
 
 
-async def gather_status(admin: Admin, claude_status: AIStatus,
+async def gather_status(store: AsyncStore, admin: Admin, claude_status: AIStatus,
                         next_editions: list[datetime]) -> Status:
     """Everything `/newsroom status` shows, read in one pass on the store's thread."""
 
-    def read(store: Any) -> tuple[dict, dict, int, int, int]:
+    def read(s: Store) -> tuple[dict, dict, int, int, int]:
         return (
-            store.count_stories(),
-            store.outbox.counts(),
-            len(store.tickets("open", limit=10_000)),
-            len(store.pending_jobs()),
-            len(store.outbox.destinations(active_only=True)),
+            s.stories.counts(),
+            s.outbox.counts(),
+            s.tickets.count_open(),
+            len(s.jobs.pending()),
+            len(s.outbox.destinations(active_only=True)),
         )
 
-    stories, deliveries, tickets, jobs, dests = await admin.store.run(read)
+    stories, deliveries, tickets, jobs, dests = await store.run(read)
     return Status(
         ai=claude_status,
         next_editions=next_editions,

@@ -133,7 +133,6 @@ class NewsroomBot(commands.Bot):
         self.editions = EditionScheduler(self.admin)
         self.publisher = Publisher(self.store, self.admin, self.editions, self.courier,
                                    self.notices)
-        self.editions.handler = self.publisher.run_edition
         self.readers = ReaderDesk(self.store, self.admin, settings, self.desk, self.courier,
                                   self.notices, self.port)
         self.web = WebServer(settings, self.store, Probes(
@@ -158,7 +157,7 @@ class NewsroomBot(commands.Bot):
         gc.collect()
         gc.freeze()
         if self.serving:
-            self.editions.start()
+            self.editions.start(self.publisher.run_edition)
             await self.sync_commands()
             await self.drafter.resume_all()
             await self.publisher.sync_announcement()
@@ -219,9 +218,9 @@ class NewsroomBot(commands.Bot):
             payload = json.dumps(self.command_payload(guild), sort_keys=True)
             digest = hashlib.sha256(f"{self.application_id}:{payload}".encode()).hexdigest()
             key = f"commands:{scope}"
-            if force or await self.store.meta(key) != digest:
+            if force or await self.store.meta.get(key) != digest:
                 await self.tree.sync(guild=guild)
-                await self.store.set_meta(key, digest)
+                await self.store.meta.put(key, digest)
                 synced.append(scope)
         log.info("application commands synced: %s", ", ".join(synced) or "unchanged")
         return synced

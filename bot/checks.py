@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from bot.article import Article, ArticleFormatError
+from bot.article import Article
+from bot.article_markdown import ArticleFormatError
 from bot.check_base import Check, CheckContext, Finding, Severity
 from bot.form_checks import FORM_CHECKS
 from bot.grounding import Grounding

@@ -22,7 +22,9 @@ from bot.admin import Admin
 from bot.article import Article
 from bot.discord_port import DiscordPort
 from bot.render import RenderedMessage, render_article, render_retraction
-from storage.records import Correction, Delivery, utcnow
+from storage.records import Correction, Delivery, Revision, Story, utcnow
+from storage.states import DeliveryState, State
+from storage.store import Store
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ class Rendition:
 
     @property
     def retraction(self) -> bool:
-        return self.key == "retracted"
+        """A retracted story's copies show its notice, keyed by the state's name."""
+        return self.key == State.RETRACTED
 
 
 def correction_label(correction: Correction, timezone: str) -> tuple[str, str]:
@@ -68,19 +71,19 @@ class Renditions:
         self._cache: dict[tuple[int, str], Rendition] = {}
 
     async def current(self, story_id: int) -> Rendition:
-        def read(s):  # type: ignore[no-untyped-def]
-            story = s.story(story_id)
-            return story, s.revision(story_id), s.corrections(story_id)
+        def read(s: Store) -> tuple[Story, Revision, list[Correction]]:
+            return (s.stories.get(story_id), s.stories.revision(story_id),
+                    s.archive.corrections(story_id))
 
         story, revision, corrections = await self.store.run(read)
-        key = ("retracted" if story.status == "retracted"
+        key = (State.RETRACTED if story.status == State.RETRACTED
                else f"r{story.current_revision}c{len(corrections)}")
         cached = self._cache.get((story_id, key))
         if cached is not None:
             return cached
         article = Article.from_dict(revision.article)
         current = self.admin.current
-        if key == "retracted":
+        if key == State.RETRACTED:
             day = (story.retracted_at or utcnow()).strftime("%-d %b %Y")
             parts = [render_retraction(story_id, article.headline, story.retraction_reason or "",
                                        day, current.name)]
@@ -116,14 +119,15 @@ class CopyKeeper:
         state = await self.store.outbox.copy_state(delivery_id)
         delivery = state.delivery
         try:
-            if delivery.state == "sent" and not state.up_to_date:
+            if delivery.state == DeliveryState.SENT and not state.up_to_date:
                 rendition = await self.renditions.current(delivery.story_id)
                 ids = await self._rewrite(delivery, rendition, state.announcement)
                 await self.store.outbox.set_shown(delivery.id, ids, rendition.key)
                 gone = delivery.message_ids and delivery.message_ids[0] not in ids
                 return Outcome(delivery, changed=True,
                                error="the message was deleted" if gone else None)
-            if delivery.state == "cancelled" and (delivery.message_ids or delivery.sending_since):
+            if delivery.state == DeliveryState.CANCELLED and (delivery.message_ids
+                                                             or delivery.sending_since):
                 await self._withdraw(delivery)
                 return Outcome(delivery, changed=bool(delivery.message_ids))
         except (discord.HTTPException, OSError, TimeoutError) as exc:

@@ -31,6 +31,7 @@ from bot.discord_port import DiscordPort
 from bot.log import log_context
 from bot.notices import Notices
 from storage.records import Delivery, utcnow
+from storage.states import State
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class Courier:
         if claim is None:
             return
         rendition = await self.renditions.current(delivery.story_id)
-        if claim.story_status != "published" or rendition.retraction:
+        if claim.story_status != State.PUBLISHED or rendition.retraction:
             await self.store.outbox.cancel(delivery.id)
             await self.keeper.bring_in_line(delivery.id)
             return

@@ -23,6 +23,7 @@ import discord
 
 from bot.discord_port import DiscordPort
 from storage.records import Delivery, utcnow
+from storage.states import CrosspostState
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class Crossposter:
             if todo and await self.room(delivery.channel_id) < len(todo):
                 continue  # queued: the hour frees up later
             if await self._crosspost(delivery, todo):
-                await self.store.outbox.set_crosspost(delivery.id, "done")
+                await self.store.outbox.set_crosspost(delivery.id, CrosspostState.DONE)
 
     async def _crosspost(self, delivery: Delivery, message_ids: list[int]) -> bool:
         for message_id in message_ids:
@@ -69,7 +70,7 @@ class Crossposter:
                     return False
                 if exc.code != ALREADY_CROSSPOSTED:
                     log.warning("crosspost of %s failed: %s", message_id, exc)
-                    await self.store.outbox.set_crosspost(delivery.id, "failed")
+                    await self.store.outbox.set_crosspost(delivery.id, CrosspostState.FAILED)
                     return False
             await self.store.outbox.record_crosspost(delivery.id, delivery.channel_id,
                                                      message_id)

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import difflib
 import logging
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from sqlite_utils.db import NotFoundError
+
+from bot.acting import CHANGED_MEANWHILE, decided, facts_of, find_story
 from bot.admin import Admin
 from bot.article import Article, Source, disclosure_text
 from bot.checks import CheckContext, Finding, blocking, run_checks
-from bot.errors import InvalidInput, NotFound, Refused
+from bot.errors import InvalidInput, NotFound, Refused, refused_on_conflict
 from bot.evidence import load_grounding, source_of
-from bot.lifecycle import Action, Actor, State, StoryFacts, Transition, decide, require_editor
+from bot.lifecycle import Action, Actor, State, Transition, decide, require_editor
 from bot.text import clean_text
+from storage.base import Conflict
 from storage.records import Approval, AuditEvent, Revision, SourceDoc, Story
-from storage.store import Conflict, Store
+from storage.store import Store
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
-
-CHANGED_MEANWHILE = "Story #{id} changed while you were acting on it; nothing was done. Try again."
 
 
 @dataclass
@@ -56,20 +59,6 @@ class StoryView:
     revisions: list[Revision]
 
 
-def facts_of(story: Story, approvals: list[Approval]) -> StoryFacts:
-    return StoryFacts(
-        status=State(story.status),
-        requested_by=story.requested_by,
-        last_author_id=story.last_author_id,
-        revision=story.current_revision,
-        approvers=frozenset(a.editor_id for a in approvals),
-    )
-
-
-async def story_facts(store: AsyncStore, story: Story) -> StoryFacts:
-    return facts_of(story, await store.approvals(story.id, story.current_revision))
-
-
 class StoryDesk:
     def __init__(self, store: AsyncStore, admin: Admin,
                  stop_drafting: Callable[[int], None] = lambda story_id: None) -> None:
@@ -82,15 +71,11 @@ class StoryDesk:
         return self.admin.current.policy
 
     async def get(self, story_id: int) -> Story:
-        story = await self.store.find_story(story_id)
-        if story is None:
-            raise NotFound(f"There is no story #{story_id}.")
-        return story
+        return await find_story(self.store, story_id)
 
     async def decide(self, story_id: int, action: Action, actor: Actor
                      ) -> tuple[Story, Transition]:
-        story = await self.get(story_id)
-        return story, decide(action, await story_facts(self.store, story), actor, self.policy)
+        return await decided(self.store, story_id, action, actor, self.policy)
 
     def context(self, story: Story) -> CheckContext:
         return CheckContext(ai_drafted=story.origin == "ai",
@@ -109,8 +94,8 @@ class StoryDesk:
         if not story.current_revision:
             raise Refused(f"Story #{story.id} has no text yet (it is {story.status}).")
         try:
-            revision = await self.store.revision(story.id, number)
-        except KeyError:
+            revision = await self.store.stories.revision(story.id, number)
+        except NotFoundError:
             raise NotFound(f"Story #{story.id} has no revision {number} "
                            f"(it has 1 to {story.current_revision}).") from None
         return revision, Article.from_dict(revision.article)
@@ -128,13 +113,11 @@ class StoryDesk:
         return article.replace(disclosure=disclosure_text(self.admin.current.name))
 
     async def write(self, actor: Actor, article: Article) -> Story:
-        decide(Action.WRITE, None, actor, self.policy)
+        transition = decide(Action.WRITE, None, actor, self.policy)
         article = self.finish(article)
         return await self.store.create_story(
-            origin="human", status=State.IN_REVIEW, requested_by=actor.user_id,
-            topic=article.headline, article=article.to_dict(), reason="human draft",
-            action="write",
-        )
+            transition, origin="human", requested_by=actor.user_id, topic=article.headline,
+            article=article.to_dict(), reason="human draft")
 
     async def edit(self, story_id: int, actor: Actor, article: Article,
                    reason: str = "edited") -> Revision:
@@ -144,13 +127,10 @@ class StoryDesk:
         if article == current:
             raise InvalidInput("Nothing changed: the text is the same as revision "
                                f"{story.current_revision}. No new revision was made.")
-        try:
-            return await self.store.add_revision(
-                story_id, expected=story.status, to=transition.to_state,
-                article=article.to_dict(), author_id=actor.user_id, author_kind="human",
-                reason=reason, action="edit")
-        except Conflict:
-            raise Refused(CHANGED_MEANWHILE.format(id=story_id)) from None
+        with refused_on_conflict(CHANGED_MEANWHILE.format(id=story_id)):
+            return await self.store.stories.revise(
+                story_id, transition, article=article.to_dict(), author_id=actor.user_id,
+                author_kind="human", reason=reason)
 
     # ---- review --------------------------------------------------------------------
 
@@ -176,52 +156,35 @@ class StoryDesk:
             """Count and record in one step on the store's thread: of two editors
             approving at once, exactly one is the last needed, whoever comes second."""
             with s.atomic():
-                now = s.story(story_id)
+                now = s.stories.get(story_id)
                 if now.current_revision != revision:
                     raise Conflict(f"story #{story_id} is now at revision {now.current_revision}")
-                decided = decide(Action.APPROVE, facts_of(now, s.approvals(story_id, revision)),
-                                 actor, policy)
-                return s.approve(story_id, revision=revision, editor_id=actor.user_id,
-                                 note=note, to=decided.to_state, override=override), decided
+                move = decide(Action.APPROVE, facts_of(now, s.review.approvals(story_id, revision)),
+                              actor, policy)
+                return s.approve(story_id, move, revision=revision, editor_id=actor.user_id,
+                                 note=note, override=override), move
 
-        try:
+        with refused_on_conflict(CHANGED_MEANWHILE.format(id=story_id)):
             story, transition = await self.store.run(decide_and_record)
-        except Conflict:
-            raise Refused(CHANGED_MEANWHILE.format(id=story_id)) from None
         return ApprovalResult(story, transition, findings, override)
 
     async def request_changes(self, story_id: int, actor: Actor, reason: str) -> Story:
         reason = clean_text(reason, "reason", 1000)
-        story, transition = await self.decide(story_id, Action.REQUEST_CHANGES, actor)
-        return await self._move(story, transition, actor, "request_changes", reason)
+        _, transition = await self.decide(story_id, Action.REQUEST_CHANGES, actor)
+        with refused_on_conflict(CHANGED_MEANWHILE.format(id=story_id)):
+            return await self.store.stories.move(story_id, transition, actor_id=actor.user_id,
+                                                 detail=reason)
 
     async def spike(self, story_id: int, actor: Actor, reason: str) -> Story:
         """Kill a story; a draft Claude is still writing is cancelled with it (no job is
         left pending to be resumed after a restart)."""
         reason = clean_text(reason, "reason", 500)
-        story, transition = await self.decide(story_id, Action.SPIKE, actor)
-
-        def spike_and_cancel(s: Store) -> Story:
-            with s.atomic():
-                s.cancel_jobs(story_id)
-                return s.transition(story_id, expected=story.status, to=transition.to_state,
-                                    action="spike", actor_id=actor.user_id, detail=reason)
-
-        try:
-            spiked = await self.store.run(spike_and_cancel)
-        except Conflict:
-            raise Refused(CHANGED_MEANWHILE.format(id=story.id)) from None
+        _, transition = await self.decide(story_id, Action.SPIKE, actor)
+        with refused_on_conflict(CHANGED_MEANWHILE.format(id=story_id)):
+            spiked = await self.store.spike(story_id, transition, actor_id=actor.user_id,
+                                            reason=reason)
         self.stop_drafting(story_id)
         return spiked
-
-    async def _move(self, story: Story, transition: Transition, actor: Actor, action: str,
-                    detail: str | None) -> Story:
-        try:
-            return await self.store.transition(
-                story.id, expected=story.status, to=transition.to_state, action=action,
-                actor_id=actor.user_id, detail=detail)
-        except Conflict:
-            raise Refused(CHANGED_MEANWHILE.format(id=story.id)) from None
 
     # ---- reading -------------------------------------------------------------------
 
@@ -230,9 +193,9 @@ class StoryDesk:
         story = await self.get(story_id)
         revision, article = await self.article(story, number)
 
-        def read(s):  # type: ignore[no-untyped-def]
-            return (s.approvals(story_id, revision.number), s.history(story_id),
-                    s.revisions(story_id))
+        def read(s: Store) -> tuple[list[Approval], list[AuditEvent], list[Revision]]:
+            return (s.review.approvals(story_id, revision.number), s.review.history(story_id),
+                    s.stories.revisions(story_id))
 
         approvals, history, revisions = await self.store.run(read)
         return StoryView(story, revision, article, approvals, history, revisions)
@@ -265,13 +228,11 @@ class StoryDesk:
 
     async def list(self, actor: Actor, status: str | None = None) -> list[Story]:
         require_editor(actor, self.policy)
-        return await self.store.list_stories([status] if status else None, limit=25)
+        return await self.store.stories.list([State(status)] if status else None, limit=25)
 
 
 def _wrap(markdown: str, width: int = 100) -> list[str]:
     """Diff by sentence-ish lines so a one-word change does not mark a whole paragraph."""
-    import textwrap
-
     out: list[str] = []
     for line in markdown.splitlines():
         out.extend(textwrap.wrap(line, width) or [""])

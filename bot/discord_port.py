@@ -16,6 +16,7 @@ from typing import Protocol
 
 import discord
 
+from bot.custom_ids import REPORT, SOURCES
 from bot.render import RenderedMessage
 
 GLOBAL_RATE = 45.0  # requests/s: under Discord's 50/s so a fan-out never trips a global 429
@@ -84,9 +85,9 @@ def post_view(story_id: int) -> discord.ui.View:
     """Buttons on every published post; handled by the feedback cog's dynamic items."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(label="Report an error", style=discord.ButtonStyle.secondary,
-                                    custom_id=f"newsroom:report:{story_id}"))
+                                    custom_id=REPORT(story_id)))
     view.add_item(discord.ui.Button(label="Sources", style=discord.ButtonStyle.secondary,
-                                    custom_id=f"newsroom:sources:{story_id}"))
+                                    custom_id=SOURCES(story_id)))
     return view
 
 

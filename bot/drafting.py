@@ -13,18 +13,19 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import anthropic
 import httpx2
 
+from bot.acting import decided, find_story, story_facts
 from bot.admin import Admin
 from bot.answer import read_answer
-from bot.article import Article, ArticleFormatError, Source, count_words, disclosure_text
+from bot.article import Article, disclosure_text
+from bot.article_markdown import ArticleFormatError
 from bot.claude import Claude
 from bot.claude_turn import (
     Meter,
@@ -36,37 +37,28 @@ from bot.claude_turn import (
     run_turn,
 )
 from bot.config import Settings
-from bot.desk import story_facts
+from bot.draft_request import _Plan, plan_request, source_list
 from bot.draft_types import AttachmentIn, DraftOutcome, ProgressSink
-from bot.errors import InvalidInput, NotFound
-from bot.lifecycle import Action, Actor, StoryFacts, decide
+from bot.errors import InvalidInput, Refused
+from bot.lifecycle import Action, Actor, StoryFacts, Transition, decide
 from bot.log import log_context
-from bot.prompts import (
-    SYSTEM_PROMPT,
-    TOOLS,
-    document_block,
-    length_words,
-    revision_text,
-    source_line,
-    task_text,
-)
+from bot.prompts import length_words
+from bot.prose import count_words
 from bot.sources import attachment_source, check_text_sources, parse_sources
 from bot.text import clean_optional, clean_text
 from storage import spending
+from storage.base import Conflict
 from storage.grounding import Citation, Fetched, finish_draft
 from storage.records import DraftJob, SourceDoc, Story, Usage, utcnow
-from storage.store import Conflict
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
 
-MAX_TOKENS = {"brief": 4000, "standard": 8000, "long": 12000}
 PROGRESS_EVERY = 1.5
 MAX_TOPIC = 300
 MAX_NOTES = 1000
 MAX_INSTRUCTIONS = 1000
 SPIKED = "the story was spiked while Claude was writing it; the draft was discarded"
-CACHED = {"type": "ephemeral"}
 
 
 @dataclass(frozen=True)
@@ -76,65 +68,6 @@ class Draft:
     article: Article
     citations: list[Citation]
     fetched: dict[int, Fetched]
-
-
-@dataclass
-class _Plan:
-    """One API request, and how its document blocks map back to source numbers."""
-
-    kwargs: dict[str, Any]
-    doc_numbers: list[int] = field(default_factory=list)
-    url_numbers: dict[str, int] = field(default_factory=dict)
-
-
-def plan_request(model: str, story: Story, sources: list[SourceDoc], job: DraftJob,
-                 current: Article | None, revision: int) -> _Plan:
-    """Tools and system prompt identical for every story (read from the prompt cache),
-    then the story's documents, cached too (a revision or retry reads them back), then
-    the editor's request, which alone varies from one request of a story to the next."""
-    plan = _Plan(kwargs={})
-    content: list[dict[str, Any]] = []
-    lines = []
-    for number, doc in enumerate(sources, start=1):
-        lines.append(source_line(number, doc))
-        if doc.kind == "url":
-            plan.url_numbers[doc.url or ""] = number
-        else:
-            content.append(document_block(number, doc))
-            plan.doc_numbers.append(number)
-    if content:
-        content[-1] = {**content[-1], "cache_control": CACHED}
-    if job.kind == "revise" and current is not None:
-        text = revision_text(current_markdown=current.to_markdown(), revision=revision,
-                             instructions=job.instructions or "", source_lines=lines)
-    else:
-        text = task_text(topic=story.topic, length=story.length, notes=story.notes,
-                         source_lines=lines)
-    content.append({"type": "text", "text": text})
-    plan.kwargs = {
-        "model": model,
-        "max_tokens": MAX_TOKENS.get(story.length or "standard", 8000),
-        "tools": TOOLS,
-        "system": [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": CACHED}],
-        "messages": [{"role": "user", "content": content}],
-    }
-    return plan
-
-
-def source_list(sources: list[SourceDoc], titles: Mapping[int, str]) -> tuple[Source, ...]:
-    """The article's Sources section, numbered exactly as the editor supplied them; a URL
-    source is named by the title of the page fetched for it (`titles` by number)."""
-    out = []
-    for number, doc in enumerate(sources, start=1):
-        if doc.kind == "url":
-            url = doc.url or ""
-            out.append(Source(title=titles.get(number) or url,
-                              publisher=urlsplit(url).hostname or "", url=url))
-        elif doc.kind in {"file", "pdf"}:
-            out.append(Source(title=doc.title, publisher="Document supplied to the newsroom"))
-        else:
-            out.append(Source(title=doc.title, publisher="Text supplied to the newsroom"))
-    return tuple(out)
 
 
 class Drafter:
@@ -158,7 +91,7 @@ class Drafter:
                       notes: str | None) -> Story:
         """Validate everything, then store story + sources + job in one transaction."""
         self.claude.client  # noqa: B018 - raises NotAvailable without an API key
-        decide(Action.REQUEST, None, actor, self.admin.current.policy)
+        transition = decide(Action.REQUEST, None, actor, self.admin.current.policy)
         topic = clean_text(topic, "topic", MAX_TOPIC, multiline=False)
         notes = clean_optional(notes, "notes", MAX_NOTES)
         docs = parse_sources(sources_text)
@@ -172,7 +105,7 @@ class Drafter:
             raise InvalidInput("Give at least one source (`sources` or `file`): drafts are "
                                "written from sources only.")
         return await self.store.create_story(
-            origin="ai", status="drafting", requested_by=actor.user_id, topic=topic,
+            transition, origin="ai", requested_by=actor.user_id, topic=topic,
             length=length, notes=notes, sources=docs, job_kind="request",
         )
 
@@ -180,26 +113,24 @@ class Drafter:
         self.claude.client  # noqa: B018
         instructions = clean_text(instructions, "instructions", MAX_INSTRUCTIONS)
         story = await self._story(story_id)
-        decide(Action.REVISE, await self.facts(story), actor, self.admin.current.policy)
-        return await self.store.start_job(story_id, kind="revise", expected=story.status,
-                                          actor_id=actor.user_id, instructions=instructions,
-                                          action="revise")
+        transition = decide(Action.REVISE, await self.facts(story), actor,
+                            self.admin.current.policy)
+        return await self.store.start_job(story_id, transition, kind="revise",
+                                          actor_id=actor.user_id, instructions=instructions)
 
     async def retry(self, story_id: int, actor: Actor) -> DraftJob:
         self.claude.client  # noqa: B018
         story = await self._story(story_id)
-        decide(Action.RETRY, await self.facts(story), actor, self.admin.current.policy)
-        previous = await self.store.job_for_story(story_id)
+        transition = decide(Action.RETRY, await self.facts(story), actor,
+                            self.admin.current.policy)
+        previous = await self.store.jobs.latest(story_id)
         kind = previous.kind if previous else "request"
         return await self.store.start_job(
-            story_id, kind=kind, expected="failed", actor_id=actor.user_id,
-            instructions=previous.instructions if previous else None, action="retry")
+            story_id, transition, kind=kind, actor_id=actor.user_id,
+            instructions=previous.instructions if previous else None)
 
     async def _story(self, story_id: int) -> Story:
-        story = await self.store.find_story(story_id)
-        if story is None:
-            raise NotFound(f"There is no story #{story_id}.")
-        return story
+        return await find_story(self.store, story_id)
 
     async def facts(self, story: Story) -> StoryFacts:
         return await story_facts(self.store, story)
@@ -225,7 +156,7 @@ class Drafter:
 
     async def resume_all(self) -> int:
         """At start-up: every job left pending by a crash or restart runs again."""
-        jobs = await self.store.pending_jobs()
+        jobs = await self.store.jobs.pending()
         for job in jobs:
             sink = self.default_sink(job.story_id) if self.default_sink else None
             self.start(job.story_id, sink)
@@ -268,10 +199,11 @@ class Drafter:
     async def _run(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
         limit = self.settings.draft_max_attempts
         while True:
-            job = next((j for j in await self.store.pending_jobs() if j.story_id == story_id),
+            job = next((j for j in await self.store.jobs.pending() if j.story_id == story_id),
                        None)
             if job is None:
-                return DraftOutcome(await self.store.story(story_id), reason="no pending job")
+                return DraftOutcome(await self.store.stories.get(story_id),
+                                    reason="no pending job")
             await self._wait_turn(job, limit, sink)
             try:
                 draft, usage, notes = await self._attempt(job, sink)
@@ -281,7 +213,7 @@ class Drafter:
                 delay = min(self.backoff_base * 2 ** job.attempts, 300.0)
                 log.warning("draft of story %s: %s; retry in %.0f s", story_id, exc, delay)
                 try:
-                    await self.store.job_attempt(
+                    await self.store.jobs.attempt(
                         job.id, error=str(exc), next_attempt_at=utcnow() + timedelta(seconds=delay))
                 except Conflict:
                     return await self._stopped_outcome(story_id)
@@ -291,12 +223,14 @@ class Drafter:
             reason = "AI draft" if job.kind == "request" else f"AI revision: {job.instructions}"
             reason += "".join(f" (note: {n})" for n in notes)
             try:
+                _, done = await self._decided(story_id, Action.DRAFT_DONE)
                 revision = await self.store.run(functools.partial(
-                    finish_draft, job_id=job.id, article=draft.article.to_dict(), usage=usage,
-                    reason=reason, citations=draft.citations, fetched=draft.fetched))
-            except Conflict:  # spiked while Claude was writing: the draft is not kept
+                    finish_draft, job_id=job.id, move=done, article=draft.article.to_dict(),
+                    usage=usage, reason=reason, citations=draft.citations,
+                    fetched=draft.fetched))
+            except (Refused, Conflict):  # spiked while Claude was writing: not kept
                 return await self._stopped_outcome(story_id)
-            story = await self.store.story(story_id)
+            story = await self.store.stories.get(story_id)
             log.info("story %s drafted: revision %s, %s output tokens", story_id,
                      revision.number, usage.output_tokens)
             return DraftOutcome(story, revision, attempts=job.attempts + 1, notes=notes)
@@ -310,24 +244,30 @@ class Drafter:
                 await _quietly(sink.waiting(job.attempts + 1, limit, delay, job.last_error or ""))
             await asyncio.sleep(delay)
 
+    async def _decided(self, story_id: int, action: Action) -> tuple[Story, Transition]:
+        """The newsroom's own move of a story it is drafting (Refused once spiked)."""
+        return await decided(self.store, story_id, action, Actor.bot(),
+                             self.admin.current.policy)
+
     async def _stopped_outcome(self, story_id: int) -> DraftOutcome:
-        return DraftOutcome(await self.store.story(story_id), reason=SPIKED, stopped=True)
+        return DraftOutcome(await self.store.stories.get(story_id), reason=SPIKED, stopped=True)
 
     async def _fail(self, job: DraftJob, reason: str) -> DraftOutcome:
         log.warning("draft of story %s failed: %s", job.story_id, reason)
         try:
-            story = await self.store.fail_job(job.id, reason=reason)
-        except Conflict:
+            _, failed = await self._decided(job.story_id, Action.DRAFT_FAILED)
+            story = await self.store.fail_job(job.id, failed, reason=reason)
+        except (Refused, Conflict):
             return await self._stopped_outcome(job.story_id)
         return DraftOutcome(story, reason=reason, attempts=job.attempts + 1)
 
     async def _attempt(self, job: DraftJob, sink: ProgressSink | None
                        ) -> tuple[Draft, Usage, list[str]]:
-        story = await self.store.story(job.story_id)
-        sources = await self.store.sources(job.story_id)
+        story = await self.store.stories.get(job.story_id)
+        sources = await self.store.stories.sources(job.story_id)
         current, number = None, story.current_revision
         if job.kind == "revise" and number:
-            current = Article.from_dict((await self.store.revision(job.story_id)).article)
+            current = Article.from_dict((await self.store.stories.revision(job.story_id)).article)
         plan = plan_request(self.claude.model, story, sources, job, current, number)
         meter = Meter(self.claude.model)
         outcome = "failed"

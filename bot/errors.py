@@ -6,6 +6,11 @@ log gets the traceback (see `bot.app.NewsroomTree.on_error`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from storage.base import Conflict
+
 
 class NewsroomError(Exception):
     """A refusal or failure the user can understand and act on; `str()` is shown as is."""
@@ -30,3 +35,13 @@ class NotAvailable(NewsroomError):
 class ConfigError(NewsroomError):
     """A missing or malformed setting; the message names the setting."""
 
+
+
+@contextmanager
+def refused_on_conflict(text: str) -> Iterator[None]:
+    """A guarded write that lost a race (`Conflict`: someone acted first, nothing was
+    written) becomes a refusal saying so, in the member's words."""
+    try:
+        yield
+    except Conflict:
+        raise Refused(text) from None

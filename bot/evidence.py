@@ -27,7 +27,7 @@ async def load_grounding(store: AsyncStore, story: Story, revision: Revision,
 
 def grounding_of(store: Store, story: Story, revision: Revision, article: Article,
                  agency_name: str) -> Grounding:
-    docs = store.sources(story.id)
+    docs = store.stories.sources(story.id)
     texts = {n: _text_for(store, entry, n, docs, len(article.sources))
              for n, entry in enumerate(article.sources, start=1)}
     passages = None
@@ -66,7 +66,7 @@ def source_of(store: Store, story: Story, article: Article, number: int
     """Entry `number` of the article's Sources list and the stored source behind it (the
     one whose text the grounding checks read), or None when there is no stored text."""
     entry = article.sources[number - 1]
-    docs = store.sources(story.id)
+    docs = store.stories.sources(story.id)
     doc = _match(entry, number, docs, len(article.sources))
     if (doc is None or doc.text is None) and entry.url:
         doc = fetched_text(store, entry.url) or doc

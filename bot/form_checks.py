@@ -24,15 +24,7 @@ import logging
 import re
 from collections import Counter
 
-from bot.article import (
-    BOTTOM_LINE,
-    LENGTHS,
-    WHY_IT_MATTERS,
-    Article,
-    count_words,
-    disclosure_text,
-    split_sentences,
-)
+from bot.article import BOTTOM_LINE, LENGTHS, WHY_IT_MATTERS, Article, disclosure_text
 from bot.check_base import (
     CITATION_RE,
     Check,
@@ -48,6 +40,7 @@ from bot.check_base import (
     quote,
     registrar,
 )
+from bot.prose import count_words, split_sentences
 from bot.render import message_within_limits, render_article
 
 log = logging.getLogger(__name__)

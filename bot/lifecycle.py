@@ -2,7 +2,12 @@
 
 Every action on a story goes through `decide()`: it checks the state, the actor's role
 and the approval rules, and either returns the transition or raises `Refused` with a
-sentence the member can act on. Cogs and services never test roles or states themselves.
+sentence the member can act on; the store applies exactly that transition. Cogs and
+services never test roles or states themselves: what they need to know (which actions a
+state offers, whether readers may see a story) is asked here.
+
+The states are named in `storage.states` (the store must name them too and may not
+import the bot) and re-exported from here; the rules between them are this module's.
 """
 
 from __future__ import annotations
@@ -11,22 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 from bot.errors import Refused
-
-
-class State(StrEnum):
-    DRAFTING = "drafting"
-    IN_REVIEW = "in_review"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    SCHEDULED = "scheduled"
-    PUBLISHED = "published"
-    SPIKED = "spiked"
-    FAILED = "failed"
-    RETRACTED = "retracted"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
+from storage.states import PUBLIC as PUBLIC
+from storage.states import State as State
 
 
 class Action(StrEnum):
@@ -97,6 +88,17 @@ RULES: dict[Action, Rule] = {
     Action.CORRECT: Rule(frozenset({S.PUBLISHED}), S.PUBLISHED, Who.EDITOR),
     Action.RETRACT: Rule(frozenset({S.PUBLISHED}), S.RETRACTED, Who.EDITOR),
 }
+
+
+def offers(state: State | str, action: Action) -> bool:
+    """Whether a story in `state` can take `action` at all (someone may; who is
+    `decide`'s question): what the card's buttons show."""
+    return State(state) in RULES[action].sources
+
+
+def is_public(state: State | str) -> bool:
+    """Readers may see it: published, or retracted (its notice stays up)."""
+    return State(state) in PUBLIC
 
 
 @dataclass(frozen=True)

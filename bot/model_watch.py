@@ -27,11 +27,11 @@ async def warn_if_retiring(claude: Claude, store: AsyncStore,
         return None
     when = f"{state.retires_at:%Y-%m-%d}" if state.retires_at else "retired"
     key = f"model-retirement-warned:{claude.model}:{when}"
-    if await store.meta(key) is not None:
+    if await store.meta.get(key) is not None:
         return None
     text = (f"Warning: {state.lifecycle_text(claude.model, now)} Set NEWSROOM_MODEL to a "
             "current model before then: drafts fail once it has retired.")
     await notify(text)
-    await store.set_meta(key, now.isoformat())
+    await store.meta.put(key, now.isoformat())
     log.warning("%s", text)
     return text

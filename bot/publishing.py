@@ -13,17 +13,16 @@ from datetime import datetime
 
 import discord
 
+from bot.acting import decided, find_story
 from bot.admin import Admin
-from bot.article import Article
+from bot.article import Article, archive_doc
 from bot.courier import Courier
-from bot.desk import story_facts
-from bot.errors import InvalidInput, NotFound, Refused
-from bot.lifecycle import Action, Actor, decide, require_editor
+from bot.errors import InvalidInput, NotFound, Refused, refused_on_conflict
+from bot.lifecycle import Action, Actor, State, Transition, require_editor
 from bot.notices import Notices
 from bot.scheduling import EditionScheduler, missed_fire_times
 from bot.when import When, parse_when
 from storage.records import Delivery, Destination, Story, iso, utcnow
-from storage.store import Conflict
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -48,34 +47,25 @@ class Publisher:
 
     # ---- scheduling ----------------------------------------------------------------
 
-    async def _story(self, story_id: int) -> Story:
-        story = await self.store.find_story(story_id)
-        if story is None:
-            raise NotFound(f"There is no story #{story_id}.")
-        return story
-
-    async def _decide(self, story_id: int, action: Action, actor: Actor) -> Story:
-        story = await self._story(story_id)
-        decide(action, await story_facts(self.store, story), actor, self.admin.current.policy)
-        return story
+    async def _decide(self, story_id: int, action: Action, actor: Actor
+                      ) -> tuple[Story, Transition]:
+        return await decided(self.store, story_id, action, actor, self.admin.current.policy)
 
     def next_edition(self) -> datetime | None:
         upcoming = self.editions.next_editions(1)
         return upcoming[0] if upcoming else None
 
     async def schedule(self, story_id: int, actor: Actor, text: str) -> tuple[Story, When]:
-        story = await self._decide(story_id, Action.SCHEDULE, actor)
+        _, transition = await self._decide(story_id, Action.SCHEDULE, actor)
         current = self.admin.current
         when = parse_when(text, timezone=current.timezone, now=utcnow(),
                           next_edition=self.next_edition())
-        try:
-            story = await self.store.transition(
-                story_id, expected=story.status, to="scheduled", action="schedule",
-                actor_id=actor.user_id, detail=f"{when.mode} {iso(when.at)}",
+        with refused_on_conflict(f"Story #{story_id} changed meanwhile; nothing was scheduled."):
+            story = await self.store.stories.move(
+                story_id, transition, actor_id=actor.user_id,
+                detail=f"{when.mode} {iso(when.at)}",
                 changes={"schedule_mode": when.mode,
                          "scheduled_for": when.at if when.mode == "at" else None})
-        except Conflict:
-            raise Refused(f"Story #{story_id} changed meanwhile; nothing was scheduled.") from None
         if when.mode == "at":
             self._arm(story_id, when.at)
         return story, when
@@ -84,46 +74,42 @@ class Publisher:
         self.editions.at(f"story:{story_id}", at, self.publish_due, story_id)
 
     async def unschedule(self, story_id: int, actor: Actor) -> Story:
-        story = await self._decide(story_id, Action.UNSCHEDULE, actor)
-        try:
-            story = await self.store.transition(
-                story_id, expected=story.status, to="approved", action="unschedule",
-                actor_id=actor.user_id, changes={"schedule_mode": None, "scheduled_for": None})
-        except Conflict:
-            raise Refused(f"Story #{story_id} changed meanwhile; it was not unscheduled."
-                          ) from None
+        _, transition = await self._decide(story_id, Action.UNSCHEDULE, actor)
+        with refused_on_conflict(f"Story #{story_id} changed meanwhile; it was not "
+                                 "unscheduled."):
+            story = await self.store.stories.move(
+                story_id, transition, actor_id=actor.user_id,
+                changes={"schedule_mode": None, "scheduled_for": None})
         self.editions.cancel(f"story:{story_id}")
         return story
 
     async def publish_now(self, story_id: int, actor: Actor) -> list[Delivery]:
-        story = await self._decide(story_id, Action.PUBLISH, actor)
-        return await self._publish(story, actor.user_id, "published now")
+        return await self._publish(story_id, actor, "published now")
 
-    async def _publish(self, story: Story, actor_id: int | None, detail: str) -> list[Delivery]:
-        revision = await self.store.revision(story.id)
-        article = Article.from_dict(revision.article)
-        doc = {"headline": article.headline, "dek": article.dek,
-               "body": "\n\n".join((*article.body, article.why_it_matters, article.bottom_line))}
-        try:
-            deliveries = await self.store.publish(story.id, expected=["approved", "scheduled"],
-                                                  actor_id=actor_id, archive=doc, detail=detail)
-        except Conflict:
-            raise Refused(f"Story #{story.id} is no longer approved or scheduled; "
-                          "nothing was published.") from None
-        self.editions.cancel(f"story:{story.id}")
-        log.info("story %s published to %d destination(s)", story.id, len(deliveries))
+    async def _publish(self, story_id: int, actor: Actor, detail: str) -> list[Delivery]:
+        """Publish as the lifecycle decides for this actor (an editor, or the bot when a
+        story's time or its edition comes)."""
+        _, transition = await self._decide(story_id, Action.PUBLISH, actor)
+        article = Article.from_dict((await self.store.stories.revision(story_id)).article)
+        with refused_on_conflict(f"Story #{story_id} is no longer {transition.from_state}; "
+                                 "nothing was published."):
+            deliveries = await self.store.publish(
+                story_id, transition, actor_id=None if actor.is_bot else actor.user_id,
+                archive=archive_doc(article), detail=detail)
+        self.editions.cancel(f"story:{story_id}")
+        log.info("story %s published to %d destination(s)", story_id, len(deliveries))
         self.courier.kick()
         return deliveries
 
     async def publish_due(self, story_id: int) -> None:
         """A story's own time came (or passed while the bot was down)."""
-        story = await self.store.find_story(story_id)
-        if story is None or story.status != "scheduled" or story.schedule_mode != "at":
+        story = await self.store.stories.find(story_id)
+        if story is None or story.status != State.SCHEDULED or story.schedule_mode != "at":
             return
         due = story.scheduled_for or utcnow()
         late = (utcnow() - due).total_seconds()
         try:
-            await self._publish(story, None, f"scheduled for {iso(due)}")
+            await self._publish(story_id, Actor.bot(), f"scheduled for {iso(due)}")
         except Refused:
             return
         if late > LATE_AFTER:
@@ -133,16 +119,17 @@ class Publisher:
 
     async def run_edition(self, due_at: datetime, missed: int = 1) -> int:
         """Publish every story scheduled for `next`; safe to run twice for one edition."""
-        stories = [s for s in await self.store.scheduled() if s.schedule_mode == "next"]
+        stories = [s for s in await self.store.stories.scheduled() if s.schedule_mode == "next"]
         published = 0
         for story in stories:
             try:
-                await self._publish(story, None, f"edition {iso(due_at)}")
+                await self._publish(story.id, Actor.bot(), f"edition {iso(due_at)}")
                 published += 1
             except Refused:
                 continue
         late = (utcnow() - due_at).total_seconds()
-        recorded = await self.store.record_edition(due_at, late_seconds=late, published=published)
+        recorded = await self.store.meta.record_edition(due_at, late_seconds=late,
+                                                        published=published)
         if recorded and late > LATE_AFTER:
             skipped = f" ({missed} editions were missed and ran as one)" if missed > 1 else ""
             await self.notices.team(
@@ -155,16 +142,16 @@ class Publisher:
         """At start-up: missed editions, overdue stories, and the jobs for the rest."""
         current = self.admin.current
         now = utcnow()
-        since = await self.store.last_edition_run()
-        baseline = await self.store.meta("editions_since")
+        since = await self.store.meta.last_edition_run()
+        baseline = await self.store.meta.get("editions_since")
         if baseline is None:
-            await self.store.set_meta("editions_since", iso(now) or "")
+            await self.store.meta.put("editions_since", iso(now) or "")
         starts = [t for t in (since, datetime.fromisoformat(baseline) if baseline else None) if t]
         if starts:
             missed = missed_fire_times(current.editions, current.timezone, max(starts), now)
             if missed:
                 await self.run_edition(missed[-1], missed=len(missed))
-        for story in await self.store.scheduled():
+        for story in await self.store.stories.scheduled():
             if story.schedule_mode == "at" and story.scheduled_for is not None:
                 if story.scheduled_for <= now:
                     await self.publish_due(story.id)
@@ -175,7 +162,7 @@ class Publisher:
         require_editor(actor, self.admin.current.policy)
         nxt = self.next_edition()
         entries = [QueueEntry(s, s.scheduled_for if s.schedule_mode == "at" else nxt)
-                   for s in await self.store.scheduled()]
+                   for s in await self.store.stories.scheduled()]
         return sorted(entries, key=lambda e: (e.due is None, e.due or utcnow(), e.story.id))
 
     # ---- destinations --------------------------------------------------------------
@@ -211,7 +198,7 @@ class Publisher:
 
     async def deliveries(self, story_id: int, actor: Actor) -> tuple[Story, list[Delivery]]:
         require_editor(actor, self.admin.current.policy)
-        story = await self._story(story_id)
+        story = await find_story(self.store, story_id)
         return story, await self.store.outbox.deliveries(story_id)
 
     async def retry_failed(self, story_id: int, actor: Actor) -> int:

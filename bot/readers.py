@@ -13,19 +13,19 @@ from datetime import timedelta
 
 import discord
 
+from bot.acting import decided
 from bot.admin import Admin
-from bot.article import Article
+from bot.article import Article, archive_doc
 from bot.config import Settings
 from bot.courier import CopyReport, Courier
-from bot.desk import StoryDesk, story_facts
+from bot.desk import StoryDesk
 from bot.discord_port import DiscordPort
-from bot.errors import InvalidInput, NotFound, Refused
-from bot.lifecycle import Action, Actor, decide, require_editor
+from bot.errors import InvalidInput, NotFound, Refused, refused_on_conflict
+from bot.lifecycle import Action, Actor, Transition, is_public, require_editor
 from bot.notices import Notices, jump_url
 from bot.text import clean_optional, clean_text
 from storage.base import OverLimit
 from storage.records import ArchiveHit, Correction, Delivery, Story, Ticket
-from storage.store import Conflict
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ MAX_FEEDBACK = 1500
 MAX_QUOTE = 300
 MAX_CORRECTION = 1000
 FEEDBACK_WINDOW = timedelta(minutes=10)
-
-
-def archive_doc(article: Article, *, retracted: bool = False) -> dict[str, str]:
-    """What the archive (and its search index) holds of a story."""
-    body = "" if retracted else "\n\n".join(
-        (*article.body, article.why_it_matters, article.bottom_line))
-    return {"headline": article.headline, "dek": article.dek, "body": body}
 
 
 class ReaderDesk:
@@ -59,20 +52,24 @@ class ReaderDesk:
     def policy(self):  # type: ignore[no-untyped-def]
         return self.admin.current.policy
 
-    async def _story(self, story_id: int) -> Story:
-        story = await self.store.find_story(story_id)
-        if story is None:
-            raise NotFound(f"There is no story #{story_id}.")
+    async def _public_story(self, story_id: int, hint: str = "") -> Story:
+        """A story readers may see, or NotFound (whether it exists is not theirs to know)."""
+        story = await self.store.stories.find(story_id)
+        if story is None or not is_public(story.status):
+            raise NotFound(f"There is no published story #{story_id}.{hint}")
         return story
+
+    async def _current(self, story_id: int) -> Article:
+        return Article.from_dict((await self.store.stories.revision(story_id)).article)
 
     # ---- corrections ---------------------------------------------------------------
 
-    async def check_correct(self, story_id: int, actor: Actor) -> tuple[Story, Article]:
+    async def check_correct(self, story_id: int, actor: Actor
+                            ) -> tuple[Story, Article, Transition]:
         """Refuse early (before a form opens) when a correction is not possible."""
-        story = await self._story(story_id)
-        decide(Action.CORRECT, await story_facts(self.store, story), actor, self.policy)
-        revision = await self.store.revision(story_id)
-        return story, Article.from_dict(revision.article)
+        story, transition = await decided(self.store, story_id, Action.CORRECT, actor,
+                                          self.policy)
+        return story, await self._current(story_id), transition
 
     async def correct(self, story_id: int, actor: Actor, *, kind: str, text: str, notify: bool,
                       article: Article | None = None, ticket_id: int | None = None
@@ -80,15 +77,13 @@ class ReaderDesk:
         if kind not in ("correction", "clarification"):
             raise InvalidInput("`kind` must be correction or clarification.")
         text = clean_text(text, "text", MAX_CORRECTION)
-        _, current = await self.check_correct(story_id, actor)
+        _, current, transition = await self.check_correct(story_id, actor)
         fixed = self.desk.finish(article) if article is not None else current
-        try:
-            correction = await self.store.add_correction(
-                story_id, kind=kind, text=text, editor_id=actor.user_id,
+        with refused_on_conflict(f"Story #{story_id} changed meanwhile; nothing was corrected."):
+            correction = await self.store.correct(
+                story_id, transition, kind=kind, text=text, editor_id=actor.user_id,
                 article=fixed.to_dict(), archive=archive_doc(fixed), notify=notify,
                 ticket_id=ticket_id)
-        except Conflict:
-            raise Refused(f"Story #{story_id} changed meanwhile; nothing was corrected.") from None
         report = await self.courier.bring_story_in_line(story_id)
         if notify:
             label = f"{kind.capitalize()} to “{fixed.headline}”"
@@ -109,15 +104,12 @@ class ReaderDesk:
 
     async def retract(self, story_id: int, actor: Actor, reason: str) -> CopyReport:
         reason = clean_text(reason, "reason", MAX_CORRECTION)
-        story = await self._story(story_id)
-        decide(Action.RETRACT, await story_facts(self.store, story), actor, self.policy)
-        article = Article.from_dict((await self.store.revision(story_id)).article)
-        try:
-            story, withdrawn, _ = await self.store.retract(
-                story_id, reason=reason, actor_id=actor.user_id,
+        _, transition = await decided(self.store, story_id, Action.RETRACT, actor, self.policy)
+        article = await self._current(story_id)
+        with refused_on_conflict(f"Story #{story_id} changed meanwhile; nothing was retracted."):
+            _, withdrawn, _ = await self.store.retract(
+                story_id, transition, reason=reason, actor_id=actor.user_id,
                 archive=archive_doc(article, retracted=True))
-        except Conflict:
-            raise Refused(f"Story #{story_id} changed meanwhile; nothing was retracted.") from None
         report = await self.courier.bring_story_in_line(story_id)
         report.withdrawn = withdrawn
         name = self.admin.current.name
@@ -136,13 +128,10 @@ class ReaderDesk:
             raise InvalidInput(f"`kind` must be one of {', '.join(FEEDBACK_KINDS)}.")
         text = clean_text(text, "text", MAX_FEEDBACK)
         quote = clean_optional(quote, "quote", MAX_QUOTE)
-        story = await self.store.find_story(story_id)
-        if story is None or story.status not in ("published", "retracted"):
-            raise NotFound(f"There is no published story #{story_id}. The number is at the "
-                           "top of every post.")
+        await self._public_story(story_id, " The number is at the top of every post.")
         allowance = (self.settings.feedback_allowance, FEEDBACK_WINDOW)
         try:
-            ticket = await self.store.add_ticket(story_id=story_id, user_id=user_id,
+            ticket = await self.store.tickets.add(story_id=story_id, user_id=user_id,
                                                  guild_id=guild_id, channel_id=channel_id,
                                                  kind=kind, text=text, quote=quote,
                                                  allowance=allowance)
@@ -153,26 +142,26 @@ class ReaderDesk:
 
     async def _unseen_outcomes(self, user_id: int) -> list[Ticket]:
         """Resolved tickets whose DM could not be delivered: shown once, then marked."""
-        unseen = [t for t in await self.store.tickets(user_id=user_id, limit=50)
+        unseen = [t for t in await self.store.tickets.list(user_id=user_id, limit=50)
                   if t.reader_notified == "dm_closed"]
         for ticket in unseen:
-            await self.store.update_ticket(ticket.id, reader_notified="shown")
+            await self.store.tickets.update(ticket.id, reader_notified="shown")
         return unseen
 
     async def set_triage_message(self, ticket_id: int, channel_id: int, message_id: int) -> None:
-        await self.store.update_ticket(ticket_id, triage_channel_id=channel_id,
-                                       triage_message_id=message_id)
+        await self.store.tickets.update(ticket_id, triage_channel_id=channel_id,
+                                        triage_message_id=message_id)
 
     async def ticket(self, ticket_id: int, actor: Actor) -> Ticket:
         require_editor(actor, self.policy)
-        ticket = await self.store.find_ticket(ticket_id)
+        ticket = await self.store.tickets.find(ticket_id)
         if ticket is None:
             raise NotFound(f"There is no ticket #{ticket_id}.")
         return ticket
 
     async def list_tickets(self, actor: Actor, status: str | None) -> list[Ticket]:
         require_editor(actor, self.policy)
-        return await self.store.tickets(status, limit=25)
+        return await self.store.tickets.list(status, limit=25)
 
     async def resolve(self, ticket_id: int, actor: Actor, action: str,
                       reply: str | None) -> Ticket:
@@ -183,25 +172,23 @@ class ReaderDesk:
         status = {"accept": "accepted", "dismiss": "dismissed"}.get(action)
         if status is None:
             raise InvalidInput("`action` must be accept or dismiss.")
-        try:
-            return await self.store.resolve_ticket(ticket_id, status=status,
-                                                   actor_id=actor.user_id, reply=reply)
-        except Conflict as exc:
-            raise Refused(str(exc).capitalize() + ".") from None
+        with refused_on_conflict(f"Ticket #{ticket_id} was resolved meanwhile."):
+            return await self.store.tickets.resolve(ticket_id, status=status,
+                                                    actor_id=actor.user_id, reply=reply)
 
     async def reply(self, ticket_id: int, actor: Actor, text: str) -> Ticket:
         """A reply to the reader that leaves the ticket open."""
         await self.ticket(ticket_id, actor)
         text = clean_text(text, "reply", 1000)
-        ticket = await self.store.update_ticket(ticket_id, reply=text)
-        await self.store.run(lambda s: s.audit("ticket_reply", actor_id=actor.user_id,
-                                                story_id=ticket.story_id,
-                                                detail=f"ticket {ticket_id}: {text}"))
+        ticket = await self.store.tickets.update(ticket_id, reply=text)
+        await self.store.review.audit("ticket_reply", actor_id=actor.user_id,
+                                      story_id=ticket.story_id,
+                                      detail=f"ticket {ticket_id}: {text}")
         return ticket
 
     async def tell_reader(self, ticket: Ticket, reply_only: bool = False) -> str:
         """DM the reader the outcome; remember when their DMs are closed."""
-        story = await self.store.find_story(ticket.story_id) if ticket.story_id else None
+        story = await self.store.stories.find(ticket.story_id) if ticket.story_id else None
         about = f" on “{story.headline}”" if story else ""
         name = self.admin.current.name
         if reply_only:
@@ -217,25 +204,23 @@ class ReaderDesk:
             state = "dm"
         except discord.HTTPException:
             state = "dm_closed"
-        await self.store.update_ticket(ticket.id, reader_notified=state)
+        await self.store.tickets.update(ticket.id, reader_notified=state)
         return state
 
     # ---- archive -------------------------------------------------------------------
 
     async def search(self, query: str) -> list[ArchiveHit]:
         query = clean_text(query, "query", 200, multiline=False)
-        return await self.store.search_archive(query, limit=10)
+        return await self.store.archive.search(query, limit=10)
 
     async def latest(self) -> list[ArchiveHit]:
-        return await self.store.latest_archive(limit=5)
+        return await self.store.archive.latest(limit=5)
 
     async def archived(self, story_id: int) -> tuple[Story, Article, list[Correction]]:
-        story = await self.store.find_story(story_id)
-        if story is None or story.status not in ("published", "retracted"):
-            raise NotFound(f"There is no published story #{story_id}.")
-        article = Article.from_dict((await self.store.revision(story_id)).article)
-        return story, article, await self.store.corrections(story_id)
+        story = await self._public_story(story_id)
+        article = await self._current(story_id)
+        return story, article, await self.store.archive.corrections(story_id)
 
     async def corrections_log(self) -> list[tuple[Correction, Story]]:
-        corrections = await self.store.corrections(limit=20)
-        return [(c, await self.store.story(c.story_id)) for c in corrections]
+        corrections = await self.store.archive.corrections(limit=20)
+        return [(c, await self.store.stories.get(c.story_id)) for c in corrections]

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.article import BOTTOM_LINE, SOURCES, WHY_IT_MATTERS, Article, sentence_gaps
+from bot.article import BOTTOM_LINE, SOURCES, WHY_IT_MATTERS, Article
+from bot.prose import sentence_gaps
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.errors import NewsroomError
+from storage import migrations as schema
 from storage.base import SQLITE_HEADER
-from storage.migrations import migrations
 from storage.store import backup_file
 
 DB_FILES = ("", "-wal", "-shm")
@@ -71,13 +71,13 @@ def _inspect(path: Path) -> tuple[str, int, int]:
         if result != [("ok",)]:
             problems = "; ".join(str(r[0]) for r in result[:3])
             raise NewsroomError(f"the backup fails SQLite's integrity check: {problems}")
-        applied = [m.name for m in migrations.applied(Database(conn))]
+        applied = [m.name for m in schema.migrations.applied(Database(conn))]
         stories = conn.execute("SELECT count(*) FROM stories").fetchone()[0] if applied else 0
     except sqlite3.DatabaseError as exc:
         raise NewsroomError(f"the backup is damaged: {exc}") from None
     finally:
         conn.close()
-    known = [m.name for m in migrations._migrations]
+    known = schema.known()
     if not applied:
         raise NewsroomError("the backup is not a newsroom database (no newsroom schema in it)")
     unknown = sorted(set(applied) - set(known))

@@ -67,8 +67,10 @@ class EditionScheduler:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.handler: EditionHandler | None = None
 
-    def start(self) -> None:
-        """Must run inside the loop (setup_hook): AsyncIOScheduler binds to it."""
+    def start(self, handler: EditionHandler) -> None:
+        """Run `handler(due_at)` at every edition from now on. Must run inside the loop
+        (setup_hook): AsyncIOScheduler binds to it."""
+        self.handler = handler
         if not self.scheduler.running:
             self.scheduler.start()
         self.reschedule()

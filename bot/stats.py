@@ -1,6 +1,6 @@
 """Newsroom figures for `/newsroom stats`, and their chart.
 
-The figures are computed by the store on its own thread (`Store.stats`); the chart is
+The figures are read on the store's own thread (`storage.figures.newsroom_stats`); the chart is
 drawn with matplotlib (Agg backend, no display) in a worker thread, so neither blocks
 the loop.
 """
@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import io
 
+from storage.figures import newsroom_stats
 from storage.records import Stats, utcnow
+from storage.states import State
 from storage.worker import AsyncStore
 
 __all__ = ["Stats", "chart", "draw_chart", "gather"]
 
 
 async def gather(store: AsyncStore, days: int) -> Stats:
-    return await store.stats(days, utcnow())
+    return await store.run(lambda s: newsroom_stats(s, days, utcnow()))
 
 
 def draw_chart(stats: Stats, title: str) -> bytes:
@@ -34,7 +36,7 @@ def draw_chart(stats: Stats, title: str) -> bytes:
     axes.bar([x - width / 2 for x in xs], [d[1] for d in stats.per_day], width,
              label="drafts requested", color="#1c7ed6")
     axes.bar([x + width / 2 for x in xs], [d[2] for d in stats.per_day], width,
-             label="published", color="#2f9e44")
+             label=State.PUBLISHED.label, color="#2f9e44")
     step = max(1, len(xs) // 10)
     axes.set_xticks(xs[::step], [d[0].strftime("%d %b") for d in stats.per_day][::step])
     axes.set_title(title)

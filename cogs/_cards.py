@@ -1,41 +1,51 @@
 """The draft card: the editorial channel's face of a story, with persistent buttons.
 
-A card is posted when a draft is ready and edited in place as the story moves; its
-buttons are `DynamicItem`s keyed by story id, so they keep working after a restart.
-Each story's card opens a thread where every event of the story is posted.
+A card is posted when a draft is ready and edited in place as the story moves. Its
+buttons are the actions the lifecycle offers in the story's state; their custom ids
+carry the story, so they keep working after a restart (`cogs._story_actions` answers
+them). Each story's card opens a thread where every event of the story is posted.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import discord
 
+from bot.app import NewsroomBot
 from bot.article import Article
 from bot.checks import Finding, summary_line
+from bot.custom_ids import CARD
+from bot.lifecycle import Action, State, offers
 from bot.render import split_text
-from cogs._common import Guarded
 from storage.records import Revision, Story
-
-if TYPE_CHECKING:
-    from bot.app import NewsroomBot
 
 log = logging.getLogger(__name__)
 
 STATUS_COLOURS = {
-    "drafting": 0x868E96, "in_review": 0x1C7ED6, "changes_requested": 0xF59F00,
-    "approved": 0x2F9E44, "scheduled": 0x0CA678, "published": 0x5F3DC4,
-    "spiked": 0x495057, "failed": 0xE03131, "retracted": 0xC92A2A,
+    State.DRAFTING: 0x868E96, State.IN_REVIEW: 0x1C7ED6, State.CHANGES_REQUESTED: 0xF59F00,
+    State.APPROVED: 0x2F9E44, State.SCHEDULED: 0x0CA678, State.PUBLISHED: 0x5F3DC4,
+    State.SPIKED: 0x495057, State.FAILED: 0xE03131, State.RETRACTED: 0xC92A2A,
 }
+
+
+@dataclass(frozen=True)
+class Face:
+    """How a card button looks, and the lifecycle action it takes."""
+
+    label: str
+    style: discord.ButtonStyle
+    action: Action
+
+
 BUTTONS = {
-    # action: (label, style, states in which it is offered)
-    "approve": ("Approve", discord.ButtonStyle.success, {"in_review"}),
-    "changes": ("Request changes", discord.ButtonStyle.secondary, {"in_review", "approved"}),
-    "edit": ("Edit", discord.ButtonStyle.primary, {"in_review", "changes_requested", "approved"}),
-    "spike": ("Spike", discord.ButtonStyle.danger,
-              {"drafting", "in_review", "changes_requested", "approved", "scheduled", "failed"}),
-    "retry": ("Retry", discord.ButtonStyle.primary, {"failed"}),
+    # custom-id word: its face; shown in the states whose rules offer the action
+    "approve": Face("Approve", discord.ButtonStyle.success, Action.APPROVE),
+    "changes": Face("Request changes", discord.ButtonStyle.secondary, Action.REQUEST_CHANGES),
+    "edit": Face("Edit", discord.ButtonStyle.primary, Action.EDIT),
+    "spike": Face("Spike", discord.ButtonStyle.danger, Action.SPIKE),
+    "retry": Face("Retry", discord.ButtonStyle.primary, Action.RETRY),
 }
 
 
@@ -63,7 +73,7 @@ def card_embed(story: Story, revision: Revision | None, article: Article | None,
         embed.add_field(name="Checks", value="\n".join(lines)[:1024], inline=False)
     if story.check_override:
         embed.add_field(name="Checks overridden", value=story.check_override[:1024], inline=False)
-    if story.status == "in_review" and required > 1:
+    if story.status == State.IN_REVIEW and required > 1:
         embed.add_field(name="Approvals", value=f"{approvals} of {required}", inline=True)
     embed.set_footer(text=_footer(story, revision))
     return embed
@@ -83,33 +93,13 @@ def _footer(story: Story, revision: Revision | None) -> str:
     return " · ".join(parts)
 
 
-class CardButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
-                 template=r"newsroom:card:(?P<action>[a-z]+):(?P<story>\d+)"):
-    """A card button; survives restarts because its state is in its custom id."""
-
-    def __init__(self, action: str, story_id: int) -> None:
-        label, style, _ = BUTTONS[action]
-        super().__init__(discord.ui.Button(label=label, style=style,
-                                           custom_id=f"newsroom:card:{action}:{story_id}"))
-        self.action = action
-        self.story_id = story_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
-                             match: Any) -> CardButton:
-        return cls(match["action"], int(match["story"]))
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        from cogs._buttons import handle_card_button
-
-        await handle_card_button(interaction, self.action, self.story_id)
-
-
 def card_view(story: Story) -> discord.ui.View:
+    """The buttons of the actions the story's state offers (who may act is asked on click)."""
     view = discord.ui.View(timeout=None)
-    for action, (_, _, states) in BUTTONS.items():
-        if story.status in states:
-            view.add_item(CardButton(action, story.id))
+    for word, face in BUTTONS.items():
+        if offers(story.status, face.action):
+            view.add_item(discord.ui.Button(label=face.label, style=face.style,
+                                            custom_id=CARD(word, story.id)))
     return view
 
 
@@ -117,10 +107,10 @@ async def card_parts(bot: NewsroomBot, story: Story) -> tuple[discord.Embed, dis
     """The embed and buttons of a story's card as it stands now."""
     revision = article = findings = None
     if story.current_revision:
-        revision = await bot.store.revision(story.id)
+        revision = await bot.store.stories.revision(story.id)
         article = Article.from_dict(revision.article)
         findings = await bot.desk.findings(story, revision, article)
-    approvals = len(await bot.store.approvals(story.id, story.current_revision))
+    approvals = len(await bot.store.review.approvals(story.id, story.current_revision))
     embed = card_embed(story, revision, article, findings, approvals,
                        bot.admin.current.required_approvals)
     return embed, card_view(story)
@@ -128,7 +118,7 @@ async def card_parts(bot: NewsroomBot, story: Story) -> tuple[discord.Embed, dis
 
 async def post_card(bot: NewsroomBot, story_id: int) -> discord.Message | None:
     """Post the story's card (or refresh it in place) and open its thread once."""
-    story = await bot.store.story(story_id)
+    story = await bot.store.stories.get(story_id)
     channel_id = bot.admin.current.editorial_channel_id
     if channel_id is None:
         log.warning("no editorial channel set up: card of story %s not posted", story_id)
@@ -144,8 +134,8 @@ async def post_card(bot: NewsroomBot, story_id: int) -> discord.Message | None:
     channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
     message = await channel.send(embed=embed, view=view)  # type: ignore[union-attr]
     thread_id = await _open_thread(message, story)
-    await bot.store.set_card(story_id, channel_id=channel_id, message_id=message.id,
-                             thread_id=thread_id)
+    await bot.store.stories.set_card(story_id, channel_id=channel_id, message_id=message.id,
+                                     thread_id=thread_id)
     return message
 
 
@@ -163,7 +153,7 @@ async def _open_thread(message: discord.Message, story: Story) -> int | None:
 
 async def refresh_card(bot: NewsroomBot, story_id: int, event: str | None = None) -> None:
     """Bring the card up to date and post the event in the story's thread."""
-    story = await bot.store.story(story_id)
+    story = await bot.store.stories.get(story_id)
     if story.card_message_id:
         try:
             await post_card(bot, story_id)

@@ -1,20 +1,19 @@
-"""What every cog shares: who is acting, the editor gate, story autocomplete, replies."""
+"""What every cog shares: who is acting, the editor gate, persistent buttons, replies."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, ClassVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import NewsroomBot, report_error
+from bot.custom_ids import CustomId
 from bot.errors import NewsroomError
 from bot.lifecycle import Actor, require_editor
-
-if TYPE_CHECKING:
-    from bot.app import NewsroomBot
-
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
@@ -29,36 +28,61 @@ def actor_of(interaction: discord.Interaction) -> Actor:
     )
 
 
+def editor_here(bot: NewsroomBot, interaction: discord.Interaction) -> str | None:
+    """None when the member is an editor in the newsroom's server, else why not."""
+    if interaction.guild_id != bot.settings.guild_id:
+        return "Editorial commands only work in the newsroom's server."
+    try:
+        require_editor(actor_of(interaction), bot.admin.current.policy)
+    except NewsroomError as exc:
+        return str(exc)
+    return None
+
+
 class EditorialCog(commands.Cog):
-    """Commands of the home server's editors: refused up front for anyone else."""
+    """Commands of the home server's editors: refused up front for anyone else.
+
+    (discord.py runs autocomplete without this check: `cogs._story_option` asks itself.)
+    """
 
     def __init__(self, bot: NewsroomBot) -> None:
         self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        if interaction.guild_id != self.bot.settings.guild_id:
-            raise app_commands.CheckFailure(
-                "Editorial commands only work in the newsroom's server.")
-        try:
-            require_editor(actor_of(interaction), self.bot.admin.current.policy)
-        except NewsroomError as exc:
-            raise app_commands.CheckFailure(str(exc)) from None
+        refusal = editor_here(self.bot, interaction)
+        if refusal is not None:
+            raise app_commands.CheckFailure(refusal)
         return True
 
 
-class Guarded:
-    """Mixin for persistent buttons: they answer through the one error path too.
+class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
+    """A button that survives restarts: what it acts on is in its custom id.
 
-    A `DynamicItem`'s own errors only reach discord.py's log; subclasses implement
-    `run()` and every failure gets the same ephemeral answer as a slash command's.
+    Subclasses name their id layout (`custom=` in the class line), set their face in
+    `__init__` and implement `run()`; every failure takes the one error path (a
+    `DynamicItem`'s own errors would only reach discord.py's log).
     """
+
+    custom: ClassVar[CustomId]
+
+    def __init_subclass__(cls, *, custom: CustomId, **kwargs: Any) -> None:
+        super().__init_subclass__(template=custom.template, **kwargs)
+        cls.custom = custom
+
+    def __init__(self, *values: str | int, label: str,
+                 style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
+        super().__init__(discord.ui.Button(label=label, style=style,
+                                           custom_id=self.custom(*values)))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: re.Match[str]) -> PersistentButton:
+        return cls(*cls.custom.values(match))
 
     async def run(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.app import report_error
-
         try:
             await self.run(interaction)
         except Exception as exc:  # noqa: BLE001 - the one error path
@@ -82,11 +106,6 @@ async def say(interaction: discord.Interaction, text: str | None = None, *,
         await interaction.response.send_message(text, **kwargs)
 
 
-def story_choices(stories: Sequence) -> list[app_commands.Choice[int]]:
-    """Autocomplete entries '#12 - headline (status)', within Discord's 100 characters."""
-    return [app_commands.Choice(name=s.label[:100], value=s.id) for s in stories[:25]]
-
-
-def discord_time(moment, style: str = "f") -> str:
+def discord_time(moment, style: str = "f") -> str:  # type: ignore[no-untyped-def]
     """A Discord timestamp, shown in each reader's own time zone."""
     return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]

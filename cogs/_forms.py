@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
+from bot.app import report_error
 from bot.article import BOTTOM_LINE, SOURCES, WHY_IT_MATTERS, Article
 from bot.errors import InvalidInput
 from bot.render import take_text
@@ -50,8 +51,6 @@ class Form(discord.ui.Modal):
     """A modal whose errors take the one error path (ephemeral answer, log)."""
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
-
         await report_error(interaction, error)
 
 

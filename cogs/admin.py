@@ -11,12 +11,13 @@ from discord.ext import commands
 from bot import stats
 from bot.admin import AIStatus, ChannelInfo, SetupRequest, Status, gather_status
 from bot.app import NewsroomBot
-from bot.lifecycle import is_editor
+from bot.lifecycle import State, is_editor
 from cogs._common import actor_of, discord_time, say
 from storage.records import utcnow
+from storage.states import DeliveryState
 
-STATUS_ORDER = ("drafting", "in_review", "changes_requested", "approved", "scheduled",
-                "failed", "published")
+STATUS_ORDER = (State.DRAFTING, State.IN_REVIEW, State.CHANGES_REQUESTED, State.APPROVED,
+                State.SCHEDULED, State.FAILED, State.PUBLISHED)
 
 
 def channel_info(channel: discord.abc.GuildChannel) -> ChannelInfo:
@@ -45,13 +46,14 @@ def status_embed(status: Status, timezone: str) -> discord.Embed:
     editions = "\n".join(f"{discord_time(t, 'F')} ({discord_time(t, 'R')})"
                          for t in status.next_editions) or "none scheduled"
     embed.add_field(name=f"Next editions ({timezone})", value=editions, inline=False)
-    queue = ", ".join(f"{s.replace('_', ' ')} {status.stories.get(s, 0)}" for s in STATUS_ORDER)
+    queue = ", ".join(f"{s.label} {status.stories.get(s, 0)}" for s in STATUS_ORDER)
     embed.add_field(name="Stories", value=queue, inline=False)
     d = status.deliveries
     embed.add_field(
         name="Deliveries",
-        value=f"pending {d.get('pending', 0)}, failed {d.get('failed', 0)}, "
-              f"sent {d.get('sent', 0)}; {status.destinations} active destination(s)",
+        value=f"pending {d.get(DeliveryState.PENDING, 0)}, failed "
+              f"{d.get(DeliveryState.FAILED, 0)}, sent {d.get(DeliveryState.SENT, 0)}; "
+              f"{status.destinations} active destination(s)",
         inline=False,
     )
     embed.add_field(name="Queues", value=f"draft jobs {status.pending_jobs}, "
@@ -153,7 +155,8 @@ class AdminCog(commands.GroupCog, group_name="newsroom",
                           state.lifecycle_text(claude.model, now), state.retires_soon(now))
         else:
             ai = AIStatus(False, None, claude.model)
-        status = await gather_status(self.bot.admin, ai, self.bot.editions.next_editions())
+        status = await gather_status(self.bot.store, self.bot.admin, ai,
+                                     self.bot.editions.next_editions())
         await say(interaction, embed=status_embed(status, self.bot.admin.current.timezone))
 
     @app_commands.command(name="stats", description="Figures and a chart for the last days")

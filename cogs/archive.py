@@ -8,8 +8,10 @@ from discord.ext import commands
 
 from bot.app import NewsroomBot
 from bot.copies import correction_label
+from bot.lifecycle import State
 from bot.render import render_article, render_retraction
 from cogs._common import discord_time, say
+from cogs._story_option import PublicStory
 
 
 def hits_embed(title: str, hits: list) -> discord.Embed:  # type: ignore[type-arg]
@@ -40,13 +42,12 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
         await say(interaction, embed=hits_embed(f"Search: {shown}", hits))
 
     @app_commands.command(name="story", description="A story with all its corrections")
-    async def story(self, interaction: discord.Interaction,
-                    id: app_commands.Range[int, 1]) -> None:
+    async def story(self, interaction: discord.Interaction, id: PublicStory) -> None:
         story, article, corrections = await self.bot.readers.archived(id)
         current = self.bot.admin.current
         url = self.bot.settings.story_url(story.id)
         link = f"On the web: <{url}>" if url else None
-        if story.status == "retracted":
+        if story.status == State.RETRACTED:
             day = story.retracted_at.strftime("%-d %b %Y") if story.retracted_at else ""
             notice = render_retraction(story.id, article.headline, story.retraction_reason or "",
                                        day, current.name)

@@ -10,8 +10,9 @@ from discord import app_commands
 from bot.app import NewsroomBot
 from bot.article import Article
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, actor_of, say, story_choices
+from cogs._common import EditorialCog, actor_of, say
 from cogs._forms import CorrectionForm
+from cogs._story_option import PublishedStory
 
 
 class CorrectionsCog(EditorialCog):
@@ -19,11 +20,11 @@ class CorrectionsCog(EditorialCog):
     @app_commands.describe(kind="correction or clarification",
                            text="What was wrong and what is right (the note on every copy)",
                            notify="Also post a notice to every channel that received it")
-    async def correct(self, interaction: discord.Interaction, story: int,
+    async def correct(self, interaction: discord.Interaction, story: PublishedStory,
                       kind: Literal["correction", "clarification"],
                       text: app_commands.Range[str, 1, 1000], notify: bool = False) -> None:
         """Opens the correction form: the note, and the text to fix if it needs fixing."""
-        _, article = await self.bot.readers.check_correct(story, actor_of(interaction))
+        _, article, _ = await self.bot.readers.check_correct(story, actor_of(interaction))
         story_id = story
 
         async def submit(i: discord.Interaction, note: str, fixed: Article) -> None:
@@ -36,19 +37,13 @@ class CorrectionsCog(EditorialCog):
         await interaction.response.send_modal(CorrectionForm(story, kind, text, article, submit))
 
     @app_commands.command(name="retract", description="Retract a published story")
-    async def retract(self, interaction: discord.Interaction, story: int,
+    async def retract(self, interaction: discord.Interaction, story: PublishedStory,
                       reason: app_commands.Range[str, 1, 1000]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.bot.readers.retract(story, actor_of(interaction), reason)
         await say(interaction, f"Retracted #{story}: {report.summary('replaced')}")
         await refresh_card(self.bot, story, f"{interaction.user.mention} retracted the story: "
                            f"{reason}")
-
-    @correct.autocomplete("story")
-    @retract.autocomplete("story")
-    async def story_autocomplete(self, interaction: discord.Interaction, current: str
-                                 ) -> list[app_commands.Choice[int]]:
-        return story_choices(await self.bot.store.match_stories(current, ["published"]))
 
 
 async def setup(bot: NewsroomBot) -> None:

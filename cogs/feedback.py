@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Literal
 
 import discord
@@ -12,8 +11,10 @@ from discord.ext import commands
 
 from bot.app import NewsroomBot
 from bot.article import Article
-from cogs._common import Guarded, say
+from bot.custom_ids import REPORT, SOURCES
+from cogs._common import PersistentButton, say
 from cogs._forms import FeedbackForm
+from cogs._story_option import PublicStory
 from cogs._tickets import post_ticket
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,12 @@ async def send_feedback(bot: NewsroomBot, interaction: discord.Interaction, stor
     await post_ticket(bot, ticket)
 
 
-class ReportButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
-                   template=r"newsroom:report:(?P<story>\d+)"):
-    def __init__(self, story_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Report an error",
-                                           custom_id=f"newsroom:report:{story_id}"))
-        self.story_id = story_id
+class ReportButton(PersistentButton, custom=REPORT):
+    """Under every published post (`bot.discord_port.post_view` puts it there)."""
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
-                             match: re.Match[str]) -> ReportButton:
-        return cls(int(match["story"]))
+    def __init__(self, story_id: int) -> None:
+        super().__init__(story_id, label="Report an error")
+        self.story_id = story_id
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
@@ -59,17 +55,12 @@ class ReportButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
         await interaction.response.send_modal(FeedbackForm(self.story_id, submit))
 
 
-class SourcesButton(Guarded, discord.ui.DynamicItem[discord.ui.Button],
-                    template=r"newsroom:sources:(?P<story>\d+)"):
-    def __init__(self, story_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Sources",
-                                           custom_id=f"newsroom:sources:{story_id}"))
-        self.story_id = story_id
+class SourcesButton(PersistentButton, custom=SOURCES):
+    """Under every published post, beside "Report an error"."""
 
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
-                             match: re.Match[str]) -> SourcesButton:
-        return cls(int(match["story"]))
+    def __init__(self, story_id: int) -> None:
+        super().__init__(story_id, label="Sources")
+        self.story_id = story_id
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
@@ -94,7 +85,7 @@ class FeedbackCog(commands.Cog):
                            text="What you want to tell us",
                            quote="The phrase in question, if any")
     async def feedback(self, interaction: discord.Interaction,
-                       story: app_commands.Range[int, 1], kind: Kind,
+                       story: PublicStory, kind: Kind,
                        text: app_commands.Range[str, 1, 1500],
                        quote: app_commands.Range[str, 1, 300] | None = None) -> None:
         await send_feedback(self.bot, interaction, story, kind, text, quote)

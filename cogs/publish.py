@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsroomBot
+from bot.custom_ids import REDELIVER
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, Guarded, actor_of, discord_time, say, story_choices
+from cogs._common import EditorialCog, PersistentButton, actor_of, discord_time, say
+from cogs._story_option import AnyStory
+from storage.records import Delivery, Story
+from storage.states import DeliveryState
 
-STATE_MARKS = {"sent": "✓ sent", "pending": "… pending", "failed": "✗ failed",
-               "cancelled": "– cancelled"}
+STATE_MARKS = {DeliveryState.SENT: "✓ sent", DeliveryState.PENDING: "… pending",
+               DeliveryState.FAILED: "✗ failed", DeliveryState.CANCELLED: "– cancelled"}
 
 
-class RetryDeliveries(Guarded, discord.ui.DynamicItem[discord.ui.Button],
-                      template=r"newsroom:redeliver:(?P<story>\d+)"):
+class RetryDeliveries(PersistentButton, custom=REDELIVER):
+    """Under an editor's delivery log (an ephemeral answer only they can click)."""
+
     def __init__(self, story_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Retry failed deliveries",
-                                           style=discord.ButtonStyle.primary,
-                                           custom_id=f"newsroom:redeliver:{story_id}"))
+        super().__init__(story_id, label="Retry failed deliveries",
+                         style=discord.ButtonStyle.primary)
         self.story_id = story_id
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
-                             match: re.Match[str]) -> RetryDeliveries:
-        return cls(int(match["story"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot: NewsroomBot = interaction.client  # type: ignore[assignment]
@@ -37,13 +33,13 @@ class RetryDeliveries(Guarded, discord.ui.DynamicItem[discord.ui.Button],
                   f"{'y' if count == 1 else 'ies'} of #{self.story_id}.")
 
 
-def deliveries_embed(story: Any, deliveries: list[Any]) -> discord.Embed:
+def deliveries_embed(story: Story, deliveries: list[Delivery]) -> discord.Embed:
     lines = []
     for d in deliveries:
         link = (f" [message](https://discord.com/channels/@me/{d.channel_id}/{d.message_ids[0]})"
                 if d.message_ids else "")
         extra = f" · crosspost {d.crosspost}" if d.crosspost else ""
-        error = f" · {d.last_error[:80]}" if d.last_error and d.state != "sent" else ""
+        error = f" · {d.last_error[:80]}" if d.last_error and d.state != DeliveryState.SENT else ""
         lines.append(f"<#{d.channel_id}>: {STATE_MARKS.get(d.state, d.state)}, "
                      f"{d.attempts} attempt(s){extra}{error}{link}")
     embed = discord.Embed(title=f"Deliveries of {story.label}"[:256],
@@ -56,7 +52,7 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
     @app_commands.command(name="schedule", description="Schedule an approved story")
     @app_commands.describe(when="next, an ISO time like 2026-12-01 08:00, 'in 2h', "
                                 "or a Discord timestamp")
-    async def schedule(self, interaction: discord.Interaction, story: int,
+    async def schedule(self, interaction: discord.Interaction, story: AnyStory,
                        when: app_commands.Range[str, 1, 100]) -> None:
         found, parsed = await self.bot.publisher.schedule(story, actor_of(interaction), when)
         label = "the next edition" if parsed.mode == "next" else "its own time"
@@ -66,13 +62,13 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                            f"{label}: {stamp}.")
 
     @app_commands.command(name="unschedule", description="Take a story off the schedule")
-    async def unschedule(self, interaction: discord.Interaction, story: int) -> None:
+    async def unschedule(self, interaction: discord.Interaction, story: AnyStory) -> None:
         found = await self.bot.publisher.unschedule(story, actor_of(interaction))
         await say(interaction, f"#{found.id} is off the schedule (back to approved).")
         await refresh_card(self.bot, story, f"{interaction.user.mention} unscheduled it.")
 
     @app_commands.command(name="now", description="Publish an approved story now")
-    async def now(self, interaction: discord.Interaction, story: int) -> None:
+    async def now(self, interaction: discord.Interaction, story: AnyStory) -> None:
         deliveries = await self.bot.publisher.publish_now(story, actor_of(interaction))
         await say(interaction, f"Published #{story}: going out to {len(deliveries)} "
                   "channel(s). `/publish deliveries` shows progress.")
@@ -91,21 +87,13 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
         await say(interaction, embed=embed)
 
     @app_commands.command(name="deliveries", description="The delivery log of a story")
-    async def deliveries(self, interaction: discord.Interaction, story: int) -> None:
+    async def deliveries(self, interaction: discord.Interaction, story: AnyStory) -> None:
         found, deliveries = await self.bot.publisher.deliveries(story, actor_of(interaction))
         view = None
-        if any(d.state == "failed" for d in deliveries):
+        if any(d.state == DeliveryState.FAILED for d in deliveries):
             view = discord.ui.View(timeout=None)
             view.add_item(RetryDeliveries(story))
         await say(interaction, embed=deliveries_embed(found, deliveries), view=view)
-
-    @schedule.autocomplete("story")
-    @unschedule.autocomplete("story")
-    @now.autocomplete("story")
-    @deliveries.autocomplete("story")
-    async def story_autocomplete(self, interaction: discord.Interaction, current: str
-                                 ) -> list[app_commands.Choice[int]]:
-        return story_choices(await self.bot.store.match_stories(current))
 
 
 async def setup(bot: NewsroomBot) -> None:

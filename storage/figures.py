@@ -1,4 +1,4 @@
-"""Counts for operators: what `/healthz` and `/metrics` report, read in one pass.
+"""Counts: what `/healthz`, `/metrics` and `/newsroom stats` report, each read in one pass.
 
 Functions take the `Store` and run on its thread (`await store.run(read_figures)`).
 Nothing here returns story text or user ids: only states, counts, models and times.
@@ -7,11 +7,14 @@ Nothing here returns story text or user ids: only states, counts, models and tim
 from __future__ import annotations
 
 import sqlite3
+import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from storage.records import parse_iso
+from storage import spending
+from storage.records import Stats, iso, parse_iso
+from storage.states import DeliveryState, JobState
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -103,8 +106,7 @@ def health_facts(store: Store) -> HealthFacts:
     error = check_writable(store)
     deliveries = _by(store, "SELECT state AS k, count(*) AS n FROM deliveries "
                             "WHERE state IN ('pending', 'failed') GROUP BY k")
-    waiting = next(iter(store.db.query(
-        "SELECT count(*) AS n FROM draft_jobs WHERE state = 'pending'")))["n"]
+    waiting = store.db["draft_jobs"].count_where("state = ?", [JobState.PENDING])
     answer = next(iter(store.db.query(
         "SELECT model, created_at FROM revisions "
         "WHERE author_kind = 'ai' ORDER BY id DESC LIMIT 1")), None)
@@ -113,8 +115,8 @@ def health_facts(store: Store) -> HealthFacts:
         "ORDER BY id DESC LIMIT 1")), None)
     return HealthFacts(
         writable=error is None, error=error,
-        deliveries_pending=deliveries.get("pending", 0),
-        deliveries_failed=deliveries.get("failed", 0),
+        deliveries_pending=deliveries.get(DeliveryState.PENDING, 0),
+        deliveries_failed=deliveries.get(DeliveryState.FAILED, 0),
         jobs_waiting=int(waiting),
         last_answer_model=answer["model"] if answer else None,
         last_answer_at=parse_iso(answer["created_at"]) if answer else None,
@@ -122,3 +124,58 @@ def health_facts(store: Store) -> HealthFacts:
                              (job["last_error"] or None) and job["last_error"][:200])
         if job else None,
     )
+
+
+# ---- /newsroom stats ---------------------------------------------------------------
+
+def _count(store: Store, sql: str, params: list[Any]) -> int:
+    row = next(iter(store.db.query(sql, params)), None)
+    return int(next(iter(row.values())) or 0) if row else 0
+
+
+def newsroom_stats(store: Store, days: int, now: datetime) -> Stats:
+    """Every figure of `/newsroom stats` for the window, from one consistent read."""
+    since = now - timedelta(days=days)
+    start = iso(since)
+    figures = Stats(days=days, since=since)
+    with store.atomic():  # one snapshot for every query
+        figures.requested = _count(
+            store, "SELECT count(*) FROM stories WHERE created_at >= ?", [start])
+        figures.requested_ai = _count(
+            store, "SELECT count(*) FROM stories WHERE created_at >= ? AND origin = 'ai'",
+            [start])
+        published = list(store.db.query("SELECT created_at, published_at FROM stories WHERE "
+                                         "published_at >= ?", [start]))
+        figures.published = len(published)
+        hours = [(datetime.fromisoformat(r["published_at"]) -
+                  datetime.fromisoformat(r["created_at"])).total_seconds() / 3600
+                 for r in published]
+        figures.median_hours_to_publish = statistics.median(hours) if hours else None
+        figures.corrections = _count(
+            store, "SELECT count(*) FROM corrections WHERE created_at >= ?", [start])
+        figures.retractions = _count(
+            store, "SELECT count(*) FROM stories WHERE retracted_at >= ?", [start])
+        for row in store.db.query("SELECT kind, status, count(*) AS n FROM tickets WHERE "
+                                  "created_at >= ? GROUP BY kind, status", [start]):
+            figures.tickets.setdefault(row["kind"], {})[row["status"]] = row["n"]
+        usage = spending.totals(store.db, start)  # failed attempts cost too
+        figures.input_tokens, figures.output_tokens = int(usage["i"]), int(usage["o"])
+        figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
+        figures.failed_attempts, figures.failed_usd = usage["failed"], usage["failed_usd"]
+        figures.per_day = _per_day(store, since, now)
+    return figures
+
+
+def _per_day(store: Store, since: datetime, now: datetime) -> list[tuple[date, int, int]]:
+    counts = {}
+    for column in ("created_at", "published_at"):
+        counts[column] = {r["d"]: r["n"] for r in store.db.query(
+            f"SELECT substr({column}, 1, 10) AS d, count(*) AS n FROM stories WHERE "
+            f"{column} >= ? GROUP BY d", [iso(since)])}
+    days, day = [], since.date()
+    while day <= now.date():
+        key = day.isoformat()
+        days.append((day, counts["created_at"].get(key, 0),
+                     counts["published_at"].get(key, 0)))
+        day += timedelta(days=1)
+    return days

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.records import Revision, SourceDoc, Usage, iso, utcnow
+from storage.states import Move
 from storage.store import Store
 
 
@@ -32,23 +33,22 @@ class Citation:
     cited_text: str
 
 
-def finish_draft(store: Store, job_id: int, *, article: dict[str, Any], usage: Usage,
-                 reason: str, citations: Iterable[Citation],
+def finish_draft(store: Store, job_id: int, move: Move, *, article: dict[str, Any],
+                 usage: Usage, reason: str, citations: Iterable[Citation],
                  fetched: Mapping[int, Fetched]) -> Revision:
     """The draft arrived: its revision, the fetched source texts and its citations, in
     one transaction (`fetched` maps source positions to what was fetched for them)."""
     with store.atomic():
-        revision = store.finish_job(job_id, article=article, usage=usage, reason=reason)
+        revision = store.finish_job(job_id, move, article=article, usage=usage, reason=reason)
         for position, page in fetched.items():
             store.db.execute(
                 "UPDATE sources SET text = ?, fetched_at = ? WHERE story_id = ? AND "
                 "position = ? AND kind = 'url'",
                 [page.text, iso(page.retrieved_at or utcnow()), revision.story_id, position])
-        for c in citations:
-            store.db.execute(
-                "INSERT INTO citations (story_id, revision, paragraph, source, cited_text) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [revision.story_id, revision.number, c.paragraph, c.source, c.cited_text])
+        store.db["citations"].insert_all(
+            {"story_id": revision.story_id, "revision": revision.number,
+             "paragraph": c.paragraph, "source": c.source, "cited_text": c.cited_text}
+            for c in citations)
     return revision
 
 

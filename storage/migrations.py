@@ -14,6 +14,17 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("newsroom")
 
 
+def known() -> list[str]:
+    """Every migration of this code, in order: what the library lists as pending for an
+    empty database (it keeps its own list private)."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
+def unknown(db: Database) -> list[str]:
+    """Migrations the database has applied that this code does not know (a newer schema)."""
+    return sorted({m.name for m in migrations.applied(db)} - set(known()))
+
+
 @migrations()
 def m001_core(db: Database) -> None:
     """Stories, their revisions, sources and the jobs that draft them."""

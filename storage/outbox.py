@@ -19,12 +19,16 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlite_utils.db import NotFoundError
+
 from storage.base import Tables
 from storage.records import CopyState, Delivery, Destination, iso, utcnow
+from storage.states import DeliveryState, State
 
 WANT_SQL = (
-    "CASE s.status WHEN 'retracted' THEN 'retracted' ELSE 'r' || s.current_revision || 'c' "
-    "|| (SELECT count(*) FROM corrections c WHERE c.story_id = s.id) END"
+    f"CASE s.status WHEN '{State.RETRACTED}' THEN '{State.RETRACTED}' ELSE 'r' || "
+    "s.current_revision || 'c' || (SELECT count(*) FROM corrections c WHERE c.story_id = s.id) "
+    "END"
 )
 """What a story's copies must show now; see the module docstring."""
 
@@ -145,7 +149,7 @@ class Outbox(Tables):
                        "s.id = d.story_id JOIN destinations t ON t.id = d.destination_id "
                        "WHERE d.id = ?", [delivery_id])
         if row is None:
-            raise KeyError(delivery_id)
+            raise NotFoundError(f"no delivery {delivery_id}")
         return CopyState(Delivery.from_row(row), row["story_status"], row["want"],
                          row["destination_kind"] == "announcement")
 
@@ -193,7 +197,8 @@ class Outbox(Tables):
         """Whether the next part of an in-flight copy should still go out."""
         row = self.one("SELECT d.state, s.status FROM deliveries d JOIN stories s ON "
                        "s.id = d.story_id WHERE d.id = ?", [delivery_id])
-        return bool(row) and row["state"] == "pending" and row["status"] == "published"
+        return bool(row) and row["state"] == DeliveryState.PENDING and \
+            row["status"] == State.PUBLISHED
 
     def mark_sent(self, delivery_id: int, message_ids: Sequence[int], shown: str) -> bool:
         """Pending -> sent, with what the copy shows.
@@ -214,7 +219,7 @@ class Outbox(Tables):
 
     def retry_later(self, delivery_id: int, *, error: str, retry_at: datetime | None) -> bool:
         """A failed attempt: pending again at `retry_at`, or failed for good (None)."""
-        state = "pending" if retry_at is not None else "failed"
+        state = DeliveryState.PENDING if retry_at is not None else DeliveryState.FAILED
         return bool(self._guarded_write(
             "UPDATE deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
             "next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
@@ -290,8 +295,8 @@ class Outbox(Tables):
                 "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, attempts = 0, "
                 "updated_at = ? WHERE story_id = ? AND state = 'failed' AND destination_id IN "
                 "(SELECT id FROM destinations WHERE active = 1) AND story_id IN "
-                "(SELECT id FROM stories WHERE status = 'published')",
-                [iso(utcnow()), story_id])
+                "(SELECT id FROM stories WHERE status = ?)",
+                [iso(utcnow()), story_id, State.PUBLISHED])
             if count:
                 self.audit("retry_deliveries", actor_id=actor_id, story_id=story_id,
                            detail=f"{count} deliveries")

@@ -1,6 +1,6 @@
 """Reads for the public archive (web pages and feeds): published and retracted stories only.
 
-Every query here filters on `stories.status IN ('published', 'retracted')`, so nothing a
+Every query here filters on the story's status being public (`PUBLIC`), so nothing a
 reader must not see (drafts, stories in review, spiked stories) can leave through the
 web server, whatever the caller asks for. Records carry no editor or reader ids.
 Functions take the `Store` and run on its thread (`await store.run(...)`). `CROSS JOIN`
@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from storage.records import parse_iso
+from storage.states import PUBLIC, State, sql_list
 
 if TYPE_CHECKING:
     from storage.store import Store
 
-PUBLIC = "('published', 'retracted')"
+PUBLIC_SQL = sql_list(PUBLIC)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def public_story(store: Store, story_id: int) -> PublicStory | None:
         row = next(iter(store.db.query(
             f"SELECT s.id, s.status, s.published_at, s.retracted_at, s.retraction_reason, "
             f"r.article FROM stories s JOIN revisions r ON r.story_id = s.id "
-            f"AND r.number = s.current_revision WHERE s.id = ? AND s.status IN {PUBLIC} "
+            f"AND r.number = s.current_revision WHERE s.id = ? AND s.status IN {PUBLIC_SQL} "
             f"AND s.published_at IS NOT NULL", [story_id])), None)
         if row is None:
             return None
@@ -89,7 +90,7 @@ def latest(store: Store, limit: int = 30, offset: int = 0) -> list[Listing]:
     """The newest stories first, retracted ones included (marked by their status)."""
     rows = store.db.query(
         f"SELECT a.story_id, a.headline, a.dek, s.status, a.published_at FROM archive a "
-        f"CROSS JOIN stories s ON s.id = a.story_id WHERE s.status IN {PUBLIC} "
+        f"CROSS JOIN stories s ON s.id = a.story_id WHERE s.status IN {PUBLIC_SQL} "
         f"ORDER BY a.published_at DESC, a.story_id DESC LIMIT ? OFFSET ?", [limit, offset])
     return [Listing(r["story_id"], r["headline"], r["dek"], r["status"],
                     _time(r["published_at"])) for r in rows]
@@ -98,7 +99,7 @@ def latest(store: Store, limit: int = 30, offset: int = 0) -> list[Listing]:
 def corrections_log(store: Store, limit: int = 100) -> list[PublicCorrection]:
     rows = store.db.query(
         f"SELECT c.story_id, c.kind, c.text, c.created_at, s.headline FROM corrections c "
-        f"CROSS JOIN stories s ON s.id = c.story_id WHERE s.status IN {PUBLIC} "
+        f"CROSS JOIN stories s ON s.id = c.story_id WHERE s.status IN {PUBLIC_SQL} "
         f"ORDER BY c.id DESC LIMIT ?", [limit])
     return [PublicCorrection(r["story_id"], r["kind"], r["text"], _time(r["created_at"]),
                              r["headline"]) for r in rows]
@@ -109,7 +110,7 @@ def feed_version(store: Store) -> tuple[Any, ...]:
     row = next(iter(store.db.query(
         "SELECT (SELECT max(published_at) FROM archive) AS p, "
         "(SELECT max(id) FROM corrections) AS c, "
-        "(SELECT count(*) FROM stories WHERE status = 'retracted') AS r")))
+        "(SELECT count(*) FROM stories WHERE status = ?) AS r", [State.RETRACTED])))
     return row["p"], row["c"], row["r"]
 
 
@@ -126,14 +127,14 @@ def feed_stories(store: Store, limit: int = 50) -> list[PublicStory]:
                                   ORDER BY published_at DESC LIMIT :n)
             UNION SELECT story_id FROM (SELECT story_id FROM corrections
                                         ORDER BY id DESC LIMIT :n)
-            UNION SELECT id FROM (SELECT id FROM stories WHERE status = 'retracted'
+            UNION SELECT id FROM (SELECT id FROM stories WHERE status = :gone
                                   ORDER BY retracted_at DESC LIMIT :n))
         SELECT s.id, max(s.published_at, coalesce(s.retracted_at, ''),
                          coalesce((SELECT max(created_at) FROM corrections c
                                    WHERE c.story_id = s.id), '')) AS changed
         FROM candidates JOIN stories s ON s.id = candidates.id
-        WHERE s.status IN {PUBLIC} AND s.published_at IS NOT NULL
+        WHERE s.status IN {PUBLIC_SQL} AND s.published_at IS NOT NULL
         ORDER BY changed DESC, s.id DESC LIMIT :n
-        """, {"n": limit})
+        """, {"n": limit, "gone": State.RETRACTED})
     stories = (public_story(store, row["id"]) for row in list(rows))
     return [story for story in stories if story is not None]

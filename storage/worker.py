@@ -5,6 +5,9 @@ and every interaction. A single thread (not a pool) keeps SQLite's one-writer ru
 trivially true and lets the connection be created in the thread that uses it. It also
 makes every `run(fn)` atomic with respect to the others: a read-decide-write done in
 one `run` cannot interleave with another coroutine's (approvals, allowances).
+
+Each part of the store has a typed twin here (`await store.stories.get(1)`), and the
+steps that span parts are awaited on `AsyncStore` itself (`await store.publish(...)`).
 """
 
 from __future__ import annotations
@@ -16,63 +19,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from storage.archive import Archive
+from storage.jobs import DraftJobs
+from storage.meta import Meta
 from storage.outbox import Outbox
+from storage.review import Review
 from storage.store import Store
+from storage.stories import Stories
+from storage.tickets import Tickets
 
 T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class AsyncStore:
-    """`await store.method(...)` runs `Store.method` in the store's own thread."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsroom-db")
-        self._store: Store | None = None
-        self.outbox = AsyncOutbox(self, lambda s: s.outbox)
-
-    async def open(self) -> AsyncStore:
-        if self._store is None:
-            self._store = await self._submit(Store, self.path)
-        return self
-
-    async def close(self) -> None:
-        if self._store is not None:
-            store, self._store = self._store, None
-            await self._submit(store.close)
-        self._executor.shutdown(wait=True)
-
-    def abandon(self) -> None:
-        """Drop the connection as a killed process would: queued work never runs."""
-        self._store = None
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    async def run(self, fn: Callable[[Store], T]) -> T:
-        """Run any function of the store in its thread (multi-call reads, decide+write)."""
-        store = self._require()
-        return await self._submit(fn, store)
-
-    def _require(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the store is not open")
-        return self._store
-
-    async def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        attr = getattr(Store, name, None)
-        if attr is None or not callable(attr):
-            raise AttributeError(name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return await self._submit(getattr(self._require(), name), *args, **kwargs)
-
-        call.__name__ = name
-        return call
 
 
 class AsyncPart(Generic[R]):
@@ -94,6 +52,34 @@ def offload(method: Callable[Concatenate[R, P], T]
     call.__name__ = name
     call.__doc__ = method.__doc__
     return call
+
+
+class AsyncStories(AsyncPart[Stories]):
+    get = offload(Stories.get)
+    find = offload(Stories.find)
+    list = offload(Stories.list)
+    counts = offload(Stories.counts)
+    match = offload(Stories.match)
+    scheduled = offload(Stories.scheduled)
+    set_card = offload(Stories.set_card)
+    move = offload(Stories.move)
+    revise = offload(Stories.revise)
+    revision = offload(Stories.revision)
+    revisions = offload(Stories.revisions)
+    sources = offload(Stories.sources)
+
+
+class AsyncJobs(AsyncPart[DraftJobs]):
+    get = offload(DraftJobs.get)
+    latest = offload(DraftJobs.latest)
+    pending = offload(DraftJobs.pending)
+    attempt = offload(DraftJobs.attempt)
+
+
+class AsyncReview(AsyncPart[Review]):
+    approvals = offload(Review.approvals)
+    history = offload(Review.history)
+    audit = offload(Review.audit)
 
 
 class AsyncOutbox(AsyncPart[Outbox]):
@@ -126,3 +112,81 @@ class AsyncOutbox(AsyncPart[Outbox]):
     record_crosspost = offload(Outbox.record_crosspost)
     crosspost_times = offload(Outbox.crosspost_times)
     set_crosspost = offload(Outbox.set_crosspost)
+
+
+class AsyncTickets(AsyncPart[Tickets]):
+    add = offload(Tickets.add)
+    get = offload(Tickets.get)
+    find = offload(Tickets.find)
+    list = offload(Tickets.list)
+    count_open = offload(Tickets.count_open)
+    update = offload(Tickets.update)
+    resolve = offload(Tickets.resolve)
+
+
+class AsyncArchive(AsyncPart[Archive]):
+    search = offload(Archive.search)
+    latest = offload(Archive.latest)
+    correction = offload(Archive.correction)
+    corrections = offload(Archive.corrections)
+
+
+class AsyncMeta(AsyncPart[Meta]):
+    guild_settings = offload(Meta.guild_settings)
+    set_guild_settings = offload(Meta.set_guild_settings)
+    get = offload(Meta.get)
+    put = offload(Meta.put)
+    last_edition_run = offload(Meta.last_edition_run)
+    record_edition = offload(Meta.record_edition)
+
+
+class AsyncStore(AsyncPart[Store]):
+    """`await store.part.method(...)` runs `Store.part.method` in the store's own thread."""
+
+    create_story = offload(Store.create_story)
+    start_job = offload(Store.start_job)
+    fail_job = offload(Store.fail_job)
+    approve = offload(Store.approve)
+    spike = offload(Store.spike)
+    publish = offload(Store.publish)
+    correct = offload(Store.correct)
+    retract = offload(Store.retract)
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(self, lambda s: s)
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsroom-db")
+        self._opened: Store | None = None
+        self.stories = AsyncStories(self, lambda s: s.stories)
+        self.jobs = AsyncJobs(self, lambda s: s.jobs)
+        self.review = AsyncReview(self, lambda s: s.review)
+        self.outbox = AsyncOutbox(self, lambda s: s.outbox)
+        self.tickets = AsyncTickets(self, lambda s: s.tickets)
+        self.archive = AsyncArchive(self, lambda s: s.archive)
+        self.meta = AsyncMeta(self, lambda s: s.meta)
+
+    async def open(self) -> AsyncStore:
+        if self._opened is None:
+            self._opened = await self._submit(Store, self.path)
+        return self
+
+    async def close(self) -> None:
+        if self._opened is not None:
+            store, self._opened = self._opened, None
+            await self._submit(store.close)
+        self._executor.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """Drop the connection as a killed process would: queued work never runs."""
+        self._opened = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[[Store], T]) -> T:
+        """Run any function of the store in its thread (multi-call reads, decide+write)."""
+        if self._opened is None:
+            raise RuntimeError("the store is not open")
+        return await self._submit(fn, self._opened)
+
+    async def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))

@@ -61,7 +61,7 @@ def test_check_exit_codes(tmp_path: Path) -> None:
 def test_backup_makes_a_usable_copy(tmp_path: Path) -> None:
     db = tmp_path / "live.db"
     store = Store(db)
-    store.set_meta("marker", "kept")
+    store.meta.put("marker", "kept")
     result = newsroom("backup", str(tmp_path / "copy.db"), cwd=tmp_path, NEWSROOM_DB=str(db))
     store.close()
     assert result.returncode == 0, result.stderr

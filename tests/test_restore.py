@@ -16,7 +16,7 @@ from tests.test_cli import newsroom
 
 def database(path: Path, marker: str) -> None:
     store = Store(path)
-    store.set_meta("marker", marker)
+    store.meta.put("marker", marker)
     store.close()
 
 

@@ -32,7 +32,7 @@ def _stamp(story: PublicStory) -> str:
 
 
 def _title(view: dict[str, Any]) -> str:
-    return f"Retracted: {view['headline']}" if view["retracted"] else view["headline"]
+    return f"Retracted: {view['headline']}" if view["retraction"] else view["headline"]
 
 
 def _views(stories: list[PublicStory], site: Site) -> list[dict[str, Any]]:
@@ -67,7 +67,7 @@ def atom(stories: list[PublicStory], site: Site, render: ContentRenderer) -> byt
         add(entry, "link", rel="alternate", type="text/html", href=view["url"])
         add(entry, "published", story.published_at.isoformat(timespec="seconds"))
         add(entry, "updated", _stamp(story))
-        if view["dek"] and not view["retracted"]:
+        if view["dek"] and not view["retraction"]:
             add(entry, "summary", view["dek"])
         add(entry, "content", render(view), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -82,7 +82,7 @@ def json_feed(stories: list[PublicStory], site: Site, render: ContentRenderer) -
             "date_published": story.published_at.isoformat(timespec="seconds"),
             "date_modified": _stamp(story),
         }
-        if view["dek"] and not view["retracted"]:
+        if view["dek"] and not view["retraction"]:
             item["summary"] = view["dek"]
         items.append(item)
     document = {

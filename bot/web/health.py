@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from storage.figures import HealthFacts, health_facts
 from storage.records import iso
+from storage.states import DeliveryState
 from storage.worker import AsyncStore
 
 GATEWAY_GRACE = 60.0
@@ -105,8 +106,8 @@ def assess(gateway: GatewayState, facts: HealthFacts | None, db_error: str | Non
     }
     if facts is not None:
         job = facts.latest_job
-        body["deliveries"] = {"pending": facts.deliveries_pending,
-                              "failed": facts.deliveries_failed}
+        body["deliveries"] = {DeliveryState.PENDING: facts.deliveries_pending,
+                              DeliveryState.FAILED: facts.deliveries_failed}
         body["draft_jobs"] = {"waiting": facts.jobs_waiting}
         body["model"] = {
             "last_answer_at": iso(facts.last_answer_at), "model": facts.last_answer_model,

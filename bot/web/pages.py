@@ -122,7 +122,7 @@ class Archive:
             query = clean_text(raw, "query", 200, multiline=False)
         except InvalidInput as exc:
             raise PageError(400, "Bad request", str(exc).replace("`", "")) from None
-        hits = await self.store.search_archive(query, limit=SEARCH_RESULTS)
+        hits = await self.store.archive.search(query, limit=SEARCH_RESULTS)
         values["stories"] = [listing_view(public.Listing(h.story_id, h.headline, h.dek,
                                                          h.status, h.published_at),
                                           site.timezone) for h in hits]

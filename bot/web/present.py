@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from bot.article import BOTTOM_LINE, WHY_IT_MATTERS, Article
 from storage.public import Listing, PublicCorrection, PublicStory
+from storage.states import State
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8").strip()
@@ -107,11 +108,11 @@ def story_view(story: PublicStory, site: Site, link_base: str = "") -> dict[str,
     view: dict[str, Any] = {
         "id": story.id, "url": site.story_url(story.id), "headline": article.headline,
         "dek": article.dek, "disclosure": article.disclosure.strip(),
-        "published": day(story.published_at, site.timezone),
+        "published_on": day(story.published_at, site.timezone),
         "published_iso": story.published_at.isoformat(timespec="seconds"),
         "updated": None, "updated_iso": story.updated_at.isoformat(timespec="seconds"),
         "corrections": correction_labels(story.corrections, site.timezone),
-        "retracted": None,
+        "retraction": None,
         "body": [paragraph(p, count, link_base) for p in article.body if p.strip()],
         "sections": [(name, paragraph(text, count, link_base)) for name, text in
                      ((WHY_IT_MATTERS, article.why_it_matters),
@@ -121,17 +122,17 @@ def story_view(story: PublicStory, site: Site, link_base: str = "") -> dict[str,
     }
     if story.updated_at > story.published_at:
         view["updated"] = day(story.updated_at, site.timezone)
-    if story.status == "retracted":
+    if story.status == State.RETRACTED:
         when = story.retracted_at or story.updated_at
-        view["retracted"] = {"day": day(when, site.timezone),
-                             "reason": story.retraction_reason or ""}
+        view["retraction"] = {"day": day(when, site.timezone),
+                              "reason": story.retraction_reason or ""}
     return view
 
 
 def listing_view(item: Listing, timezone: str) -> dict[str, Any]:
     return {"id": item.story_id, "headline": item.headline, "dek": item.dek,
-            "retracted": item.status == "retracted",
-            "published": day(item.published_at, timezone),
+            "retraction": item.status == State.RETRACTED,
+            "published_on": day(item.published_at, timezone),
             "published_iso": item.published_at.isoformat(timespec="seconds")}
 
 

@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.article import (
-    LENGTHS,
-    Article,
-    ArticleFormatError,
-    Source,
-    count_words,
-    disclosure_text,
-    split_sentences,
-)
+from bot.article import LENGTHS, Article, Source, disclosure_text
+from bot.article_markdown import ArticleFormatError
 from bot.errors import InvalidInput
+from bot.prose import count_words, split_sentences
 
 CORPUS = Path(__file__).parents[1] / "articles"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text())

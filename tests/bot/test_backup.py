@@ -8,7 +8,7 @@ from storage.worker import AsyncStore
 
 async def test_backups_are_consistent_copies_and_old_ones_are_pruned(tmp_path: Path) -> None:
     store = await AsyncStore(tmp_path / "live.db").open()
-    await store.set_meta("marker", "1")
+    await store.meta.put("marker", "1")
     folder = tmp_path / "backups"
     for stamp in ("20260101-030000", "20260102-030000", "20260103-030000"):
         folder.mkdir(exist_ok=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot import checks, form_checks
-from bot.article import Article, ArticleFormatError, Source, disclosure_text
+from bot.article import Article, Source, disclosure_text
+from bot.article_markdown import ArticleFormatError
 from bot.checks import (
     CHECKS,
     CheckContext,

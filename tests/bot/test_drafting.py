@@ -65,7 +65,7 @@ async def request(d: Drafter, **kw):
 
 async def test_a_request_becomes_a_cited_revision(drafter: Drafter, fake_anthropic) -> None:
     story = await request(drafter)
-    assert (await drafter.store.pending_jobs())[0].story_id == story.id  # stored before the call
+    assert (await drafter.store.jobs.pending())[0].story_id == story.id  # stored before the call
     assert fake_anthropic.stats.requests == 0
     sink = Sink()
     outcome = await drafter.start(story.id, sink)
@@ -95,7 +95,7 @@ async def test_request_carries_cached_system_documents_and_model(drafter, fake_a
     assert "The harbour authority" in docs[0]["source"]["data"]
     task = first["messages"][0]["content"][-1]["text"]
     assert "The harbour authority" not in task  # a source's words stay in its document
-    revisions = [await drafter.store.revision(s) for s in (1, 2)]
+    revisions = [await drafter.store.stories.revision(s) for s in (1, 2)]
     assert revisions[0].cache_creation_tokens > 0 and revisions[1].cache_read_tokens > 0
 
 
@@ -129,7 +129,7 @@ async def test_refusal_and_overlength_are_reported_not_stored(drafter, fake_anth
     story = await request(drafter)
     outcome = await drafter.start(story.id)
     assert not outcome.ok and reason in outcome.reason
-    assert (await drafter.store.story(story.id)).current_revision == 0
+    assert (await drafter.store.stories.get(story.id)).current_revision == 0
 
 
 async def test_mid_stream_error_and_hang_are_retried(drafter, fake_anthropic) -> None:
@@ -146,7 +146,7 @@ async def test_restart_resumes_pending_jobs(tmp_path, drafter, fake_anthropic) -
     await asyncio.sleep(0.3)
     await drafter.stop()  # the bot going down mid-draft
     assert task.cancelled()
-    assert [j.story_id for j in await drafter.store.pending_jobs()] == [story.id]
+    assert [j.story_id for j in await drafter.store.jobs.pending()] == [story.id]
     assert await drafter.resume_all() == 1
     outcome = await drafter.tasks[story.id]
     assert outcome.ok
@@ -162,7 +162,7 @@ async def test_bad_input_stores_nothing(drafter) -> None:
     ]:
         with pytest.raises(InvalidInput, match=message):
             await request(drafter, **kwargs)
-    assert await drafter.store.count_stories() == {}
+    assert await drafter.store.stories.counts() == {}
 
 
 async def test_without_api_key_drafting_says_it_is_not_configured(tmp_path) -> None:

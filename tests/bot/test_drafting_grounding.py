@@ -41,7 +41,7 @@ async def test_cited_passages_are_stored_per_paragraph_with_the_revision(
     story = await request(drafter)
     outcome = await drafter.start(story.id)
     stored = await drafter.store.run(lambda s: citations(s, story.id, 1))
-    sources = await drafter.store.sources(story.id)
+    sources = await drafter.store.stories.sources(story.id)
     assert {c.source for c in stored} == {1, 2}
     for c in stored:
         assert c.paragraph.startswith("body paragraph") and c.cited_text.strip()
@@ -57,7 +57,7 @@ async def test_a_fetched_page_is_stored_with_its_time_and_cited_as_its_source(
     story = await request(drafter, sources_text=f"1) The union said 1,800 members voted. {URL}")
     outcome = await drafter.start(story.id)
     assert outcome.ok
-    url_source = next(s for s in await drafter.store.sources(story.id) if s.kind == "url")
+    url_source = next(s for s in await drafter.store.stories.sources(story.id) if s.kind == "url")
     assert url_source.position == 1 and url_source.text == PAGE and url_source.fetched_at
     stored = await drafter.store.run(lambda s: citations(s, story.id, 1))
     assert {c.source for c in stored} == {1, 2}  # the page's citations are not dropped

@@ -69,7 +69,7 @@ async def test_requests_carry_the_cached_prefix_documents_and_model(newsroom: Ne
     assert first["model"] == "claude-sonnet-5-5"
     docs = [b for b in first["messages"][0]["content"] if b["type"] == "document"]
     assert [d["citations"] for d in docs] == [{"enabled": True}] * 2
-    rev2 = await newsroom.bot.store.revision(2)
+    rev2 = await newsroom.bot.store.stories.revision(2)
     assert rev2.cache_read_tokens > 0
 
 
@@ -106,7 +106,7 @@ async def test_a_restart_in_the_middle_of_drafting_resumes_the_job(newsroom: New
     assert newsroom.claude.pending == 0 and len(newsroom.claude.message_requests) == 1  # hangs
     await newsroom.restart()
     await wait_card(newsroom, 1, "in_review", timeout=30)
-    story = await newsroom.bot.store.story(1)
+    story = await newsroom.bot.store.stories.get(1)
     assert story.current_revision == 1
 
 
@@ -171,7 +171,7 @@ async def test_revise_edit_show_diff_list_on_three_revisions(newsroom: Newsroom)
     revise_request = newsroom.claude.message_requests[1].body
     text = revise_request["messages"][0]["content"][-1]["text"]
     assert "Lead with the pay deal." in text and "<current_draft>" in text
-    story = await newsroom.bot.store.story(1)
+    story = await newsroom.bot.store.stories.get(1)
     assert (story.current_revision, story.status, story.last_author_id) == (
         3, "in_review", newsroom.user("editor2"))
 
@@ -197,13 +197,13 @@ async def test_edit_after_approval_clears_approvals(newsroom: Newsroom) -> None:
     click = await newsroom.discord.click("editor2", card, "newsroom:card:approve:1")
     await click.wait_response()
     assert "Approved" in click.text(), click.text()
-    assert (await newsroom.bot.store.story(1)).status == "approved"
+    assert (await newsroom.bot.store.stories.get(1)).status == "approved"
     edit = await newsroom.invoke("editor2", "draft edit", {"story": 1})
     done = await newsroom.discord.submit_modal("editor2", edit, {"Headline": "A new headline"})
     await done.wait_final()
-    story = await newsroom.bot.store.story(1)
+    story = await newsroom.bot.store.stories.get(1)
     assert story.status == "in_review"
-    assert await newsroom.bot.store.approvals(1, story.current_revision) == []
+    assert await newsroom.bot.store.review.approvals(1, story.current_revision) == []
 
 
 async def test_url_sources_go_through_the_web_fetch_tool(newsroom: Newsroom) -> None:
@@ -218,7 +218,7 @@ async def test_url_sources_go_through_the_web_fetch_tool(newsroom: Newsroom) -> 
     assert TOOLS[0]["name"] == "web_fetch" and "allowed_domains" not in TOOLS[0]
     text = body["messages"][0]["content"][-1]["text"]
     assert f"[1] {url}" in text and "fetch it with the web_fetch tool" in text
-    revision = await newsroom.bot.store.revision(1)
+    revision = await newsroom.bot.store.stories.revision(1)
     first = revision.article["sources"][0]
     assert first["url"] == url and first["publisher"] == "harbour.example.org"
 

@@ -42,7 +42,7 @@ async def test_a_figure_in_no_source_blocks_approval_until_overridden(
     refused = await newsroom.invoke("editor2", "review approve", {"story": 1})
     assert refused.ephemeral and "Approval blocked" in refused.text()
     assert "figures" in refused.text() and "21%" in refused.text()
-    assert (await newsroom.bot.store.story(1)).status == "in_review"
+    assert (await newsroom.bot.store.stories.get(1)).status == "in_review"
     checks = await newsroom.invoke("editor2", "review checks", {"story": 1})
     text = checks.text()
     assert "✗ **figures** (required)" in text and "✓ **quotes** (required)" in text
@@ -50,8 +50,8 @@ async def test_a_figure_in_no_source_blocks_approval_until_overridden(
     ok = await newsroom.invoke("editor2", "review approve", {
         "story": 1, "override": "Authority corrected its figure to 21% by phone."})
     assert "Override recorded" in ok.text()
-    assert (await newsroom.bot.store.story(1)).status == "approved"
-    history = await newsroom.bot.store.history(1)
+    assert (await newsroom.bot.store.stories.get(1)).status == "approved"
+    history = await newsroom.bot.store.review.history(1)
     assert history[-2].action == "override" and "21%" in history[-2].detail
 
 

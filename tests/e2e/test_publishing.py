@@ -49,7 +49,7 @@ async def test_an_edition_publishes_everywhere_once(newsroom: Newsroom) -> None:
     assert announcement["flags"] & CROSSPOSTED
     log = await newsroom.invoke("editor1", "publish deliveries", {"story": story})
     assert log.text().count("✓ sent") == 3 and "crosspost done" in log.text()
-    assert (await newsroom.bot.store.story(story)).status == "published"
+    assert (await newsroom.bot.store.stories.get(story)).status == "published"
     # the same edition again publishes nothing twice
     await newsroom.bot.publisher.run_edition(datetime.now(UTC))
     await drained(newsroom)
@@ -165,7 +165,7 @@ async def test_a_delivery_left_in_flight_is_reconciled_not_resent(newsroom: News
     story = await make_story(newsroom, "approved")
     bot = newsroom.bot
     await bot.courier.stop()  # hold the worker while we stage the crash
-    await bot.publisher._publish(await bot.store.story(story), None, "test")
+    await bot.publisher._publish(await bot.store.stories.get(story), None, "test")
     delivery = (await bot.store.outbox.deliveries(story))[0]
     parts = (await bot.courier.renditions.current(story)).parts
     channel = bot.get_channel(delivery.channel_id)
@@ -186,7 +186,7 @@ async def test_reconciliation_does_not_mistake_another_story_with_the_same_text(
     await drained(newsroom)
     second = await make_story(newsroom, "approved")  # the very same article text
     await bot.courier.stop()
-    await bot.publisher._publish(await bot.store.story(second), None, "test")
+    await bot.publisher._publish(await bot.store.stories.get(second), None, "test")
     delivery = (await bot.store.outbox.deliveries(second))[0]
     await bot.store.outbox.claim(delivery.id)  # in flight, but nothing reached Discord
     bot.courier.start()

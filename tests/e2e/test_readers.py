@@ -50,7 +50,7 @@ async def test_a_correction_reaches_every_copy_and_notifies(newsroom: Newsroom) 
                    if (m.get("content") or "").startswith("Correction to")]
         assert len(notices) == 1 and "The corrected article: https://discord.com/channels/" \
             in notices[0]["content"]
-    corrections = await newsroom.bot.store.corrections(story)
+    corrections = await newsroom.bot.store.archive.corrections(story)
     assert len(corrections) == 1 and corrections[0].revision == 2
     assert not newsroom.discord.pings()
 
@@ -98,7 +98,7 @@ async def test_retraction_replaces_copies_and_tells_only_recipients(newsroom: Ne
         assert sum("has retracted" in t for t in texts) == 1
         assert not any(m["components"] for m in messages if "Retracted:" in all_text(m))
     assert newsroom.discord.channel_messages(late) == []
-    assert (await newsroom.bot.store.story(story)).status == "retracted"
+    assert (await newsroom.bot.store.stories.get(story)).status == "retracted"
     search = await newsroom.invoke("reader", "archive search", {"query": "court"})
     assert f"#{story} ·" not in search.text()
     shown = await newsroom.invoke("reader", "archive story", {"id": story})
@@ -139,7 +139,7 @@ async def test_feedback_by_command_and_button_then_accept_and_dismiss(newsroom: 
         "Correction note (shown on every copy)": NOTE})
     await done.wait_final()
     assert "Ticket #1 accepted; the reader was told by DM" in done.text()
-    ticket = await newsroom.bot.store.ticket(1)
+    ticket = await newsroom.bot.store.tickets.get(1)
     assert ticket.correction_id is not None
     dms = newsroom.discord.dm_messages("reader2")
     assert dms and "was accepted" in dms[-1]["content"]
@@ -166,7 +166,7 @@ async def test_feedback_allowance_and_bad_input(newsroom: Newsroom) -> None:
     assert "ticket #1" in first.text()
 
     async def triaged() -> int | None:  # the reader is answered before the ticket is posted
-        return (await newsroom.bot.store.ticket(1)).triage_message_id
+        return (await newsroom.bot.store.tickets.get(1)).triage_message_id
     await wait_for(triaged)
     before = newsroom.db()
     for options, message in [

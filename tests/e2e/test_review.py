@@ -32,7 +32,7 @@ async def run_matrix(room: Newsroom, self_approval: bool) -> list[str]:
         handle = await room.invoke(user, command, {"story": story_id, **extra})
         await handle.wait_final()
         want = expected(action, state, role)
-        status = (await room.bot.store.story(story_id)).status
+        status = (await room.bot.store.stories.get(story_id)).status
         label = f"{action.value} on {state.value} by {who}"
         if not handle.ephemeral:
             problems.append(f"{label}: answer not ephemeral")
@@ -64,7 +64,7 @@ async def test_two_approvals_end_to_end(newsroom: Newsroom) -> None:
     assert again.ephemeral and "already approved revision 1; it has 1 of 2" in again.text()
     second = await newsroom.invoke("editor1", "review approve", {"story": story})
     assert "ready to schedule (2 of 2 approvals)" in second.text()
-    assert (await newsroom.bot.store.story(story)).status == "approved"
+    assert (await newsroom.bot.store.stories.get(story)).status == "approved"
 
 
 async def test_failing_checks_block_approval_until_overridden(newsroom: Newsroom) -> None:
@@ -79,7 +79,7 @@ async def test_failing_checks_block_approval_until_overridden(newsroom: Newsroom
     ok = await newsroom.invoke("editor2", "review approve",
                                {"story": story, "override": "Dek fixed in the print edition."})
     assert "Override recorded" in ok.text()
-    history = await newsroom.bot.store.history(story)
+    history = await newsroom.bot.store.review.history(story)
     assert [e.action for e in history][-2:] == ["override", "approve"]
     assert history[-2].detail == "Dek fixed in the print edition."
 
@@ -97,7 +97,7 @@ async def test_card_thread_carries_the_audit_trail(newsroom: Newsroom) -> None:
     })
     await done.wait_final()
     assert "is in review" in done.text()
-    story = await newsroom.bot.store.story(1)
+    story = await newsroom.bot.store.stories.get(1)
     assert story.thread_id and story.card_message_id
     card = newsroom.discord.message(newsroom.channel("editorial"), story.card_message_id)
     click = await newsroom.discord.click("editor2", card, "newsroom:card:approve:1")

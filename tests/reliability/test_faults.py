@@ -66,15 +66,15 @@ async def test_claude_outage_with_a_restart_in_the_middle(newsroom: Newsroom) ->
                                        {"topic": topic, "sources": SOURCES})
         assert handle.deferred
     await asyncio.sleep(1.0)  # every job has failed at least once and is backing off
-    assert len(await newsroom.bot.store.pending_jobs()) == 3
+    assert len(await newsroom.bot.store.jobs.pending()) == 3
     await newsroom.restart()  # the bot goes down in the middle of the outage
     await asyncio.sleep(0.5)
     newsroom.claude.set_default(None)  # the outage ends
     for story in (1, 2, 3):
         await wait_card(newsroom, story, "in_review", timeout=60)
-    stories = [await newsroom.bot.store.story(s) for s in (1, 2, 3)]
+    stories = [await newsroom.bot.store.stories.get(s) for s in (1, 2, 3)]
     assert all(s.status == "in_review" and s.current_revision == 1 for s in stories)
-    assert await newsroom.bot.store.pending_jobs() == []
+    assert await newsroom.bot.store.jobs.pending() == []
 
 
 async def test_gateway_faults_during_work(newsroom: Newsroom) -> None:

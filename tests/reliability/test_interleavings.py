@@ -131,8 +131,8 @@ async def test_two_editors_approving_at_once_approve_the_story(newsroom: Newsroo
     answers = sorted([first, second])
     assert answers[0].startswith("Approval recorded: 1 of 2"), answers
     assert answers[1].startswith("Approved: #"), answers
-    assert (await newsroom.bot.store.story(story)).status == "approved"
-    assert len(await newsroom.bot.store.approvals(story)) == 2
+    assert (await newsroom.bot.store.stories.get(story)).status == "approved"
+    assert len(await newsroom.bot.store.review.approvals(story)) == 2
 
 
 async def test_one_editor_approving_twice_quickly_is_told_so(newsroom: Newsroom) -> None:
@@ -143,7 +143,7 @@ async def test_one_editor_approving_twice_quickly_is_told_so(newsroom: Newsroom)
         answer(newsroom, "editor1", "review approve", {"story": story}))
     assert sum(a.startswith("Approval recorded: 1 of 2") for a in answers) == 1, answers
     assert sum("You already approved revision 1" in a for a in answers) == 1, answers
-    assert (await newsroom.bot.store.story(story)).status == "in_review"
+    assert (await newsroom.bot.store.stories.get(story)).status == "in_review"
 
 
 async def test_spiking_a_story_claude_is_writing_stops_it_for_good(newsroom: Newsroom) -> None:
@@ -161,14 +161,14 @@ async def test_spiking_a_story_claude_is_writing_stops_it_for_good(newsroom: New
     await until(lambda: any(m["embeds"][0].get("author", {}).get("name") == "#1 · spiked"
                             for m in newsroom.discord.channel_messages(
                                 newsroom.channel("editorial")) if m["embeds"]))
-    job = await newsroom.bot.store.job_for_story(1)
+    job = await newsroom.bot.store.jobs.latest(1)
     assert job is not None and job.state == "cancelled"
     calls = len(newsroom.claude.message_requests)
     await newsroom.restart()
     await asyncio.sleep(0.5)
     assert len(newsroom.claude.message_requests) == calls
-    assert (await newsroom.bot.store.story(1)).status == "spiked"
-    assert (await newsroom.bot.store.revisions(1)) == []
+    assert (await newsroom.bot.store.stories.get(1)).status == "spiked"
+    assert (await newsroom.bot.store.stories.revisions(1)) == []
 
 
 async def test_feedback_sent_five_times_at_once_makes_the_allowance(newsroom: Newsroom) -> None:
@@ -181,7 +181,7 @@ async def test_feedback_sent_five_times_at_once_makes_the_allowance(newsroom: Ne
         for i in range(5)))
     assert sum("ticket #" in a for a in answers) == 3, answers
     assert sum("You can send another <t:" in a for a in answers) == 2, answers
-    assert len(await newsroom.bot.store.tickets(user_id=newsroom.user("reader"))) == 3
+    assert len(await newsroom.bot.store.tickets.list(user_id=newsroom.user("reader"))) == 3
 
 
 async def twelve_crossposts(room: Newsroom, mode: str, restart_after: int | None) -> None:

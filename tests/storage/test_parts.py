@@ -1,0 +1,187 @@
+"""Each part of the store on its own: stories, draft jobs, review, tickets, archive, meta
+and the outbox. Every state change is guarded: the loser of a race gets `Conflict` (or
+False) and nothing changes."""
+
+from datetime import timedelta
+
+import pytest
+from sqlite_utils.db import NotFoundError
+
+from bot.lifecycle import Action, State, Transition
+from storage.base import Conflict, OverLimit
+from storage.records import utcnow
+from storage.store import Store
+from tests.storage import steps
+
+
+def snapshot(store: Store) -> dict[str, list]:
+    tables = ("stories", "revisions", "draft_jobs", "approvals", "audit", "tickets",
+              "archive", "deliveries", "meta", "guild_settings", "edition_runs")
+    return {t: list(store.db[t].rows) for t in tables}
+
+
+# ---- stories -------------------------------------------------------------------------
+
+def test_a_missing_story_or_revision_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFoundError):
+        store.stories.get(404)
+    assert store.stories.find(404) is None
+    story = steps.write(store)
+    with pytest.raises(NotFoundError):
+        store.stories.revision(story.id, 2)
+    assert store.stories.revision(story.id).number == 1
+
+
+def test_a_move_decided_from_another_state_changes_nothing(store: Store) -> None:
+    story = steps.write(store)
+    stale = Transition(Action.SCHEDULE, State.APPROVED, State.SCHEDULED)
+    before = snapshot(store)
+    with pytest.raises(Conflict, match="is in_review, expected approved"):
+        store.stories.move(story.id, stale, actor_id=1)
+    assert snapshot(store) == before
+
+
+def test_a_move_records_its_audit_row_and_changes(store: Store) -> None:
+    story = steps.approved(store)
+    at = utcnow() + timedelta(days=3)
+    schedule = steps.decided(store, story.id, Action.SCHEDULE, 1)
+    moved = store.stories.move(story.id, schedule, actor_id=1, detail="at",
+                               changes={"schedule_mode": "at", "scheduled_for": at})
+    assert (moved.status, moved.schedule_mode, moved.scheduled_for) == ("scheduled", "at", at)
+    last = store.review.history(story.id)[-1]
+    assert (last.action, last.from_status, last.to_status, last.actor_id) == (
+        "schedule", "approved", "scheduled", 1)
+    assert store.stories.scheduled() == [moved]
+
+
+def test_stories_are_listed_counted_and_matched(store: Store) -> None:
+    first = steps.write(store, {**steps.ARTICLE, "headline": "Harbour strike ends"})
+    second = steps.approved(store, {**steps.ARTICLE, "headline": "Council votes budget"})
+    assert [s.id for s in store.stories.list()] == [second.id, first.id]
+    assert [s.id for s in store.stories.list([State.APPROVED])] == [second.id]
+    assert store.stories.counts() == {"in_review": 1, "approved": 1}
+    assert [s.id for s in store.stories.match("harbour")] == [first.id]
+    assert [s.id for s in store.stories.match(f"#{second.id}")] == [second.id]
+    assert store.stories.match("", [State.PUBLISHED]) == []
+
+
+def test_a_card_is_remembered(store: Store) -> None:
+    story = steps.write(store)
+    store.stories.set_card(story.id, channel_id=5, message_id=6, thread_id=7)
+    store.stories.set_card(story.id, channel_id=5, message_id=8)
+    got = store.stories.get(story.id)
+    assert (got.card_channel_id, got.card_message_id, got.thread_id) == (5, 8, 7)
+
+
+# ---- draft jobs ----------------------------------------------------------------------
+
+def test_a_job_counts_attempts_until_it_is_cancelled(store: Store) -> None:
+    story = steps.request(store, topic="Port strike")
+    job = store.jobs.pending()[0]
+    later = utcnow() + timedelta(seconds=30)
+    again = store.jobs.attempt(job.id, error="overloaded", next_attempt_at=later)
+    assert (again.attempts, again.last_error, again.next_attempt_at) == (1, "overloaded", later)
+    assert store.jobs.cancel_pending(story.id) == 1
+    with pytest.raises(Conflict, match="is cancelled"):
+        store.jobs.attempt(job.id, error="late", next_attempt_at=None)
+    with pytest.raises(Conflict):
+        store.jobs.mark_done(job.id)
+    assert store.jobs.get(job.id).attempts == 1
+
+
+# ---- review --------------------------------------------------------------------------
+
+def test_an_editor_approves_a_revision_once(store: Store) -> None:
+    story = steps.write(store)
+    store.review.add_approval(story.id, revision=1, editor_id=2, note="good")
+    with pytest.raises(Conflict, match="already approved"):
+        store.review.add_approval(story.id, revision=1, editor_id=2, note=None)
+    assert [(a.editor_id, a.note) for a in store.review.approvals(story.id)] == [(2, "good")]
+    assert store.review.approvals(story.id, 2) == []
+
+
+# ---- tickets -------------------------------------------------------------------------
+
+def ticket(store: Store, user_id: int = 7, allowance=None):  # type: ignore[no-untyped-def]
+    return store.tickets.add(story_id=None, user_id=user_id, guild_id=None, channel_id=None,
+                             kind="tip", text="t", quote=None, allowance=allowance)
+
+
+def test_a_reader_allowance_is_checked_with_the_insert(store: Store) -> None:
+    allowance = (2, timedelta(minutes=10))
+    ticket(store, allowance=allowance)
+    ticket(store, allowance=allowance)
+    with pytest.raises(OverLimit) as over:
+        ticket(store, allowance=allowance)
+    assert over.value.retry_at > utcnow()
+    ticket(store, user_id=8, allowance=allowance)  # another reader has their own
+    assert len(store.tickets.list(user_id=7)) == 2
+
+
+def test_a_ticket_is_resolved_once(store: Store) -> None:
+    first = ticket(store)
+    done = store.tickets.resolve(first.id, status="dismissed", actor_id=2, reply="thanks")
+    assert (done.status, done.reply, done.resolved_by) == ("dismissed", "thanks", 2)
+    with pytest.raises(Conflict, match="already dismissed"):
+        store.tickets.resolve(first.id, status="accepted", actor_id=3, reply=None)
+    assert store.tickets.get(first.id).status == "dismissed"
+    assert store.tickets.count_open() == 0 and store.tickets.find(404) is None
+    assert store.tickets.update(first.id, reader_notified="dm").reader_notified == "dm"
+
+
+# ---- archive -------------------------------------------------------------------------
+
+def test_archive_search_quotes_user_text(store: Store) -> None:
+    story = steps.publish(store, steps.approved(store).id,
+                          archive={"headline": "Harbour strike", "dek": "d",
+                                   "body": "Dockworkers returned to the terminals."})
+    assert [h.story_id for h in store.archive.search("dockworkers")] == [story.id]
+    for hostile in ['"unbalanced', "NOT", "a OR", "*", "body:x", "'; DROP TABLE stories;--"]:
+        assert store.archive.search(hostile) == []
+    assert store.stories.counts() == {"published": 1}
+
+
+def test_the_archive_keeps_the_first_publication_time(store: Store) -> None:
+    story = steps.publish(store, steps.approved(store).id)
+    first = store.archive.latest()[0].published_at
+    steps.correct(store, story.id, text="Monday, not Tuesday.")
+    assert store.archive.latest()[0].published_at == first
+    assert [c.text for c in store.archive.corrections(story.id)] == ["Monday, not Tuesday."]
+    assert store.archive.corrections()[0].story_id == story.id
+
+
+# ---- meta ----------------------------------------------------------------------------
+
+def test_guild_settings_round_trip(store: Store) -> None:
+    store.meta.set_guild_settings(1, {"timezone": "Europe/Berlin", "editions": ["0 8 * * *"]},
+                                  actor_id=9)
+    store.meta.set_guild_settings(1, {"timezone": "UTC"}, actor_id=9)
+    assert store.meta.guild_settings(1) == {"timezone": "UTC", "editions": ["0 8 * * *"]}
+    assert store.meta.guild_settings(2) == {}
+
+
+def test_meta_values_and_edition_runs(store: Store) -> None:
+    assert store.meta.get("k") is None
+    store.meta.put("k", "1")
+    store.meta.put("k", "2")
+    assert store.meta.get("k") == "2"
+    due = utcnow().replace(microsecond=0)
+    assert store.meta.last_edition_run() is None
+    assert store.meta.record_edition(due, late_seconds=1.0, published=2)
+    assert not store.meta.record_edition(due, late_seconds=9.0, published=0)
+    assert store.meta.last_edition_run() == due
+
+
+# ---- outbox --------------------------------------------------------------------------
+
+def test_a_delivery_lost_to_an_unsubscribe_is_not_sent(store: Store) -> None:
+    store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50, added_by=1)
+    story = steps.publish(store, steps.approved(store).id)
+    delivery = store.outbox.deliveries(story.id)[0]
+    assert store.outbox.claim(delivery.id) is not None
+    assert store.outbox.remove_destination(50, actor_id=1)
+    assert not store.outbox.still_wanted(delivery.id)
+    assert not store.outbox.mark_sent(delivery.id, [1], "r1c0")
+    assert store.outbox.delivery(delivery.id).state == "cancelled"
+    with pytest.raises(NotFoundError):
+        store.outbox.copy_state(404)
