@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.article import Article, archive_doc
+
 ARTICLES = Path(__file__).resolve().parent.parent / "tests" / "articles"
 SYLLABLES = ("ka", "ro", "vel", "tan", "mi", "sor", "dra", "len", "qui", "bo", "zet", "ar",
              "nu", "fel", "gri", "os", "pa", "lum", "ver", "ish", "to", "ban", "cy", "dor")
@@ -84,11 +86,11 @@ class TextGen:
             yield self.story()
 
 
-def archive_doc(story: Story) -> dict[str, str]:
-    """What `Publisher._publish` puts in the archive: body = paragraphs + the two sections."""
-    return {"headline": story.headline, "dek": story.dek,
-            "body": "\n\n".join([*story.body, "Why it matters: " + story.body[0][:200],
-                                 "The bottom line: " + story.dek])}
+def as_article(story: Story) -> Article:
+    """The generated story as an article with both sections, as a published one has."""
+    return Article(headline=story.headline, dek=story.dek, body=tuple(story.body),
+                   why_it_matters="Why it matters: " + story.body[0][:200],
+                   bottom_line="The bottom line: " + story.dek)
 
 
 def fill_published(store: Any, n: int, gen: TextGen, *, destinations: int = 0,
@@ -117,7 +119,7 @@ def fill_published(store: Any, n: int, gen: TextGen, *, destinations: int = 0,
                 [story.headline[:60], story.headline, requested_by, 1 if revisions else 0,
                  at, at, at])
             story_id = cur.lastrowid
-            doc = archive_doc(story)
+            doc = archive_doc(as_article(story))
             conn.execute("INSERT INTO archive (story_id, headline, dek, body, status, "
                          "published_at) VALUES (?, ?, ?, ?, 'published', ?)",
                          [story_id, doc["headline"], doc["dek"], doc["body"], at])

@@ -181,10 +181,6 @@ class Settings(BaseSettings):
         """The story's page in the public archive, when readers can reach it."""
         return f"{self.public_url}/stories/{story_id}" if self.public_url else None
 
-    @property
-    def ai_enabled(self) -> bool:
-        return self.anthropic_api_key is not None
-
     def require_for_run(self) -> None:
         """Refuse to start without what a running bot cannot do without."""
         missing = [

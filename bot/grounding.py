@@ -101,10 +101,6 @@ class Grounding:
     def with_text(self) -> list[int]:
         return [n for n in self.numbers if self.texts.get(n)]
 
-    @property
-    def without_text(self) -> list[int]:
-        return [n for n in self.numbers if not self.texts.get(n)]
-
     def cited_passages(self, number: int) -> SourceIndex | None:
         """What Claude cited of a source without stored text (a PDF): partial, but text."""
         passages = [c.cited_text for c in self.citations or () if c.source == number]

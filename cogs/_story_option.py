@@ -26,20 +26,21 @@ def story_choices(stories: Sequence[Story]) -> list[app_commands.Choice[int]]:
 
 
 class StoryOption(app_commands.Transformer):
-    """A story number (an integer option from 1) with suggestions from the store."""
+    """A story number (an integer option) with suggestions from the store."""
 
-    def __init__(self, states: Iterable[State] | None = None, *, editors_only: bool = True
-                 ) -> None:
+    def __init__(self, states: Iterable[State] | None = None, *, editors_only: bool = True,
+                 min_value: int | None = None) -> None:
         self.states = tuple(states) if states is not None else None
         self.editors_only = editors_only
+        self._min_value = min_value
 
     @property
     def type(self) -> discord.AppCommandOptionType:
         return discord.AppCommandOptionType.integer
 
     @property
-    def min_value(self) -> int:
-        return 1
+    def min_value(self) -> int | None:
+        return self._min_value
 
     async def transform(self, interaction: discord.Interaction, value: int) -> int:
         return int(value)
@@ -56,5 +57,5 @@ AnyStory = app_commands.Transform[int, StoryOption()]
 """Editorial commands: any story, suggested to editors only."""
 PublishedStory = app_commands.Transform[int, StoryOption([State.PUBLISHED])]
 """Corrections and retractions: published stories, suggested to editors only."""
-PublicStory = app_commands.Transform[int, StoryOption(PUBLIC, editors_only=False)]
+PublicStory = app_commands.Transform[int, StoryOption(PUBLIC, editors_only=False, min_value=1)]
 """Reader commands: what readers may see, suggested to anyone."""

@@ -95,7 +95,6 @@ class AsyncOutbox(AsyncPart[Outbox]):
     next_time = offload(Outbox.next_time)
     copy_state = offload(Outbox.copy_state)
     out_of_sync = offload(Outbox.out_of_sync)
-    counts = offload(Outbox.counts)
     unsettled = offload(Outbox.unsettled)
     claim = offload(Outbox.claim)
     record_parts = offload(Outbox.record_parts)
@@ -127,7 +126,6 @@ class AsyncTickets(AsyncPart[Tickets]):
 class AsyncArchive(AsyncPart[Archive]):
     search = offload(Archive.search)
     latest = offload(Archive.latest)
-    correction = offload(Archive.correction)
     corrections = offload(Archive.corrections)
 
 

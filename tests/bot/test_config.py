@@ -18,7 +18,7 @@ def test_defaults_match_the_spec() -> None:
     assert (s.required_approvals, s.allow_self_approval, s.min_sources) == (1, False, 2)
     assert s.discord_api_base == "https://discord.com/api/v10"
     assert s.discord_gateway_url == "wss://gateway.discord.gg/"
-    assert not s.ai_enabled
+    assert s.anthropic_api_key is None
 
 
 def test_reads_env_file_and_environment_wins(tmp_path: Path, monkeypatch) -> None:

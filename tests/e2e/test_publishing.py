@@ -6,6 +6,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime
 
+from bot.lifecycle import Actor
 from tests.e2e.conftest import Newsroom
 from tests.e2e.helpers import make_story, wait_for
 from tests.fakes.fake_discord_messages import CROSSPOSTED
@@ -165,7 +166,7 @@ async def test_a_delivery_left_in_flight_is_reconciled_not_resent(newsroom: News
     story = await make_story(newsroom, "approved")
     bot = newsroom.bot
     await bot.courier.stop()  # hold the worker while we stage the crash
-    await bot.publisher._publish(await bot.store.stories.get(story), None, "test")
+    await bot.publisher._publish(story, Actor.bot(), "test")
     delivery = (await bot.store.outbox.deliveries(story))[0]
     parts = (await bot.courier.renditions.current(story)).parts
     channel = bot.get_channel(delivery.channel_id)
@@ -186,7 +187,7 @@ async def test_reconciliation_does_not_mistake_another_story_with_the_same_text(
     await drained(newsroom)
     second = await make_story(newsroom, "approved")  # the very same article text
     await bot.courier.stop()
-    await bot.publisher._publish(await bot.store.stories.get(second), None, "test")
+    await bot.publisher._publish(second, Actor.bot(), "test")
     delivery = (await bot.store.outbox.deliveries(second))[0]
     await bot.store.outbox.claim(delivery.id)  # in flight, but nothing reached Discord
     bot.courier.start()

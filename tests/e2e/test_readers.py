@@ -201,3 +201,27 @@ async def test_archive_finds_published_not_spiked(newsroom: Newsroom) -> None:
     story = await newsroom.invoke("reader", "archive story", {"id": published})
     await story.wait_final()
     assert NOTE in story.text()
+
+
+async def test_story_suggestions_show_each_member_only_what_they_may_see(
+        newsroom: Newsroom) -> None:
+    """Autocomplete runs without the cog's editor check: the story option checks itself."""
+    draft = await make_story(newsroom, "in_review", name="clean_datacenter_power.md")
+    published = await make_story(newsroom, "published")
+    retracted = await make_story(newsroom, "retracted")
+    spiked = await make_story(newsroom, "spiked")
+
+    async def offered(user: str, command: str, option: str = "story") -> set[int]:
+        choices = await newsroom.discord.autocomplete(user, command, {option: ""}, option)
+        return {c["value"] for c in choices}
+
+    assert await offered("editor1", "draft show") == {draft, published, retracted, spiked}
+    assert await offered("editor1", "correct") == {published}
+    assert await offered("reader", "draft show") == set()  # a headline is not theirs to read
+    assert await offered("reader", "review approve") == set()
+    assert await offered("reader", "feedback") == {published, retracted}
+    assert await offered("reader", "archive story", "id") == {published, retracted}
+    other = newsroom.discord.world.other_guild_id
+    choices = await newsroom.discord.autocomplete("reader2", "feedback", {"story": ""}, "story",
+                                                  guild=other)
+    assert {c["value"] for c in choices} == {published, retracted}

@@ -16,7 +16,7 @@ ACTIONS = {
 }
 STATES = [s for s in State]
 # who -> (user, lifecycle role in the table)
-ACTORS = {"editor": ("editor2", "editor"), "second editor": ("editor2", "editor"),
+ACTORS = {"editor": ("editor2", "editor"), "second editor": ("editor3", "editor"),
           "requester": ("editor1", "requester"), "non-editor": ("reader", "non-editor")}
 
 

@@ -13,7 +13,7 @@ What is implemented (modules ``fake_discord_*.py``):
 
 * world (``fake.world``): application + bot user; HOME guild (roles @everyone,
   Admins, Editors, the bot's managed role; members admin (owner), editor1,
-  editor2, reader; channels editorial, feedback, general, announcements (type 5,
+  editor2, editor3, reader; channels editorial, feedback, general, announcements (type 5,
   @everyone may not send)); OTHER guild (owner2, admin2 with MANAGE_CHANNELS +
   MANAGE_GUILD, reader2; channel news). Fixed ids: ``fake.world.users["editor1"]``,
   ``fake.world.channels["editorial"]``, ``home_guild_id``, ``other_guild_id``,

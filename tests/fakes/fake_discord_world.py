@@ -656,6 +656,7 @@ _USER_SPECS: list[tuple[str, str, bool]] = [
     ("owner2", "Owner Two", False),
     ("admin2", "Admin Two", False),
     ("reader2", "Reader Two", False),
+    ("editor3", "Editor Three", False),
 ]
 
 
@@ -703,6 +704,7 @@ def build_world() -> World:
         ("admin", [admin_role.id]),
         ("editor1", [editor_role.id]),
         ("editor2", [editor_role.id]),
+        ("editor3", [editor_role.id]),
         ("reader", []),
         ("newsroom", [bot_home_role.id]),
     ):

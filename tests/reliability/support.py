@@ -11,9 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.article import Article, disclosure_text
+from bot.lifecycle import State
 from cogs._cards import post_card
 from tests.e2e.conftest import Newsroom
-from tests.e2e.helpers import article, make_story
+from tests.e2e.helpers import advance, article, editor, make_story
 from tests.fakes.fake_discord import InteractionHandle, message_text
 from tests.fakes.fake_discord_messages import iter_components
 
@@ -70,9 +71,8 @@ def long_story(status: str = "in_review") -> Factory:
         long = Article(headline=base.headline, dek=base.dek, body=paragraphs,
                        why_it_matters=base.why_it_matters, bottom_line=base.bottom_line,
                        sources=base.sources, disclosure=disclosure_text("ClawNews"))
-        created = await room.bot.store.create_story(
-            origin="human", status=status, requested_by=room.user("editor1"),
-            topic="long feature", article=long.to_dict(), reason="test", action="write")
+        created = await room.bot.desk.write(editor(room, "editor1"), long)
+        await advance(room, created.id, State(status))
         return created.id
     return make
 
@@ -144,27 +144,21 @@ def refusal_problems(handle: InteractionHandle, expect: str) -> list[str]:
     return problems
 
 
-async def _force(room: Newsroom, sql: str, params: list[Any]) -> None:
-    """Change a row behind the bot's back: a card left stale by a failed refresh."""
-    def run(s):  # type: ignore[no-untyped-def]
-        with s.atomic():
-            s.db.execute(sql, params)
-    await room.bot.store.run(run)
-
-
 def stale_card(status: str) -> Factory:
-    """A card posted in review whose story is now `status` (its buttons still show)."""
+    """A card posted in review whose story was then taken to `status` through the desks,
+    which do not touch the card: its buttons still show (as after a failed refresh)."""
     async def make(room: Newsroom) -> int:
         story_id = await story("in_review", card=True)(room)
-        await _force(room, "UPDATE stories SET status = ? WHERE id = ?", [status, story_id])
+        await advance(room, story_id, State(status))
         return story_id
     return make
 
 
-def stale_ticket(status: str = "dismissed") -> Factory:
-    """An open ticket's card whose ticket was resolved meanwhile (buttons still show)."""
+def stale_ticket(action: str = "dismiss") -> Factory:
+    """An open ticket's card whose ticket was resolved meanwhile through the readers'
+    desk, which does not touch the card: its buttons still show."""
     async def make(room: Newsroom) -> int:
         ticket_id = await ticket(published)(room)
-        await _force(room, "UPDATE tickets SET status = ? WHERE id = ?", [status, ticket_id])
+        await room.bot.readers.resolve(ticket_id, editor(room, "editor2"), action, None)
         return ticket_id
     return make

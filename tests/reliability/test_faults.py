@@ -16,6 +16,7 @@ from tests.e2e.test_drafting import SOURCES, wait_card
 from tests.e2e.test_publishing import drained, story_posts
 from tests.fakes.fake_anthropic import FakeAnthropic, Overloaded
 from tests.fakes.fake_discord import FakeDiscord
+from tests.storage import steps
 
 TRIALS = 10
 CHANNELS = 50
@@ -34,10 +35,8 @@ async def test_kill_9_at_random_moments_of_a_fanout(fake_anthropic: FakeAnthropi
         for channel_id in channels:
             store.outbox.add_destination(kind="subscriber", guild_id=fake.world.other_guild_id,
                                   channel_id=channel_id, added_by=None)
-        stories = [store.create_story(origin="human", status="approved",
-                                      requested_by=fake.world.users["editor1"], topic=f"t{i}",
-                                      article=article().to_dict(), action="write").id
-                   for i in range(TRIALS)]
+        stories = [steps.approved(store, article().to_dict(), by=fake.world.users["editor1"],
+                                  topic=f"t{i}").id for i in range(TRIALS)]
         store.close()
         bot = BotProcess({**newsroom_env(fake, fake_anthropic), "NEWSROOM_DB": db}, tmp_path)
         outcomes = []

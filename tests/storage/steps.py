@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.article import Article, archive_doc
 from bot.acting import facts_of
+from bot.article import Article, archive_doc
 from bot.lifecycle import Action, Actor, Policy, Transition, decide
 from storage.records import Story
 from storage.store import Store

@@ -26,17 +26,12 @@ from storage.store import Store
 from storage.worker import AsyncStore
 from tests.conftest import make_settings
 from tests.e2e.helpers import article
+from tests.storage import steps
 
 CORRECTION = "An earlier version gave the wrong court; the ruling came from the S.D.N.Y."
 CLARIFICATION = "The two dismissed claims concerned the model's outputs."
 RETRACTION = "The opinion we reported was withdrawn by the court the same day."
 LONG_URL = "https://example.org/" + "a" * 300
-
-
-def archive_doc(a: Article) -> dict[str, str]:
-    """What the publisher writes into the archive (and its search index)."""
-    return {"headline": a.headline, "dek": a.dek,
-            "body": "\n\n".join((*a.body, a.why_it_matters, a.bottom_line))}
 
 
 @dataclass
@@ -47,9 +42,8 @@ class Archive:
 
 
 def _published(store: Store, a: Article, when: str) -> int:
-    story = store.create_story(origin="human", status="approved", requested_by=111,
-                               topic="t", article=a.to_dict(), action="write")
-    store.publish(story.id, expected=["approved"], actor_id=111, archive=archive_doc(a))
+    story = steps.publish(store, steps.approved(store, a.to_dict(), by=111, topic="t").id,
+                          by=111)
     store.db.execute("UPDATE stories SET published_at = ? WHERE id = ?", [when, story.id])
     store.db.execute("UPDATE archive SET published_at = ? WHERE story_id = ?", [when, story.id])
     return story.id
@@ -77,24 +71,20 @@ def build_archive(path: Path) -> Archive:
     for kind, text, when in (("correction", CORRECTION, "2026-11-25T10:00:00.000000+00:00"),
                              ("clarification", CLARIFICATION,
                               "2026-11-26T10:00:00.000000+00:00")):
-        store.add_correction(out.ids["corrected"], kind=kind, text=text, editor_id=222,
-                             article=base.to_dict(), archive=archive_doc(base), notify=False)
+        steps.correct(store, out.ids["corrected"], kind=kind, text=text, by=222,
+                      article=base.to_dict())
         store.db.execute("UPDATE corrections SET created_at = ? WHERE text = ?", [when, text])
-    store.retract(out.ids["retracted"], reason=RETRACTION, actor_id=222,
-                  archive={**archive_doc(stories["retracted"]), "body": ""})
+    steps.retract(store, out.ids["retracted"], reason=RETRACTION, by=222)
     store.db.execute("UPDATE stories SET retracted_at = '2026-11-27T10:00:00.000000+00:00' "
                      "WHERE id = ?", [out.ids["retracted"]])
     for key, status in (("in_review", "in_review"), ("spiked", "spiked")):
         headline = f"Secret {key} draft about quantum bananas"
-        story = store.create_story(origin="human", status="in_review", requested_by=111,
-                                   topic="secret", article=base.replace(headline=headline)
-                                   .to_dict(), action="write")
+        story = steps.write(store, base.replace(headline=headline).to_dict(), by=111,
+                            topic="secret")
         if status == "spiked":
-            store.transition(story.id, expected="in_review", to="spiked", action="spike",
-                             actor_id=222, detail="no")
+            steps.spike(store, story.id, reason="no", by=222)
         out.ids[key], out.headlines[key] = story.id, headline
-    drafting = store.create_story(origin="ai", status="drafting", requested_by=111,
-                                  topic="Secret drafting topic", job_kind="request")
+    drafting = steps.request(store, by=111, topic="Secret drafting topic")
     out.ids["drafting"] = drafting.id
     store.db.conn.commit()
     store.close()

@@ -12,13 +12,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.web.health import GatewayState
 from storage.store import Store
 from tests.e2e.helpers import article
+from tests.storage import steps
 from tests.web.conftest import (
     CLARIFICATION,
     CORRECTION,
     LONG_URL,
     RETRACTION,
     ServerThread,
-    archive_doc,
     build_archive,
 )
 from tests.web.feed_rules import atom_problems, json_feed_problems
@@ -173,9 +173,8 @@ def test_a_new_correction_changes_the_feed_entry(tmp_path) -> None:
     with ServerThread(built.path) as running:
         _, before = running.json("/feed.json")
         store = Store(built.path)
-        store.add_correction(built.ids["plain"], kind="correction", text="Fixed a date.",
-                             editor_id=222, article=article().to_dict(),
-                             archive=archive_doc(article()), notify=False)
+        steps.correct(store, built.ids["plain"], text="Fixed a date.", by=222,
+                      article=article().to_dict())
         store.close()
         _, after = running.json("/feed.json")
     assert after["items"][0]["url"].endswith(f"/stories/{built.ids['plain']}")
