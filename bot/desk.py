@@ -228,7 +228,7 @@ class StoryDesk:
 
     async def list(self, actor: Actor, status: str | None = None) -> list[Story]:
         require_editor(actor, self.policy)
-        return await self.store.stories.list([State(status)] if status else None, limit=25)
+        return await self.store.stories.recent([State(status)] if status else None, limit=25)
 
 
 def _wrap(markdown: str, width: int = 100) -> list[str]:

@@ -142,7 +142,7 @@ class ReaderDesk:
 
     async def _unseen_outcomes(self, user_id: int) -> list[Ticket]:
         """Resolved tickets whose DM could not be delivered: shown once, then marked."""
-        unseen = [t for t in await self.store.tickets.list(user_id=user_id, limit=50)
+        unseen = [t for t in await self.store.tickets.recent(user_id=user_id, limit=50)
                   if t.reader_notified == "dm_closed"]
         for ticket in unseen:
             await self.store.tickets.update(ticket.id, reader_notified="shown")
@@ -161,7 +161,7 @@ class ReaderDesk:
 
     async def list_tickets(self, actor: Actor, status: str | None) -> list[Ticket]:
         require_editor(actor, self.policy)
-        return await self.store.tickets.list(status, limit=25)
+        return await self.store.tickets.recent(status, limit=25)
 
     async def resolve(self, ticket_id: int, actor: Actor, action: str,
                       reply: str | None) -> Ticket:

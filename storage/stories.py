@@ -55,7 +55,7 @@ class Stories(Tables):
         except NotFoundError:
             return None
 
-    def list(self, statuses: Sequence[State] | None = None, limit: int = 25,
+    def recent(self, statuses: Sequence[State] | None = None, limit: int = 25,
              offset: int = 0) -> list[Story]:
         where, params = _in("status", statuses)
         rows = self.db["stories"].rows_where(where, params, order_by="id DESC", limit=limit,

@@ -48,7 +48,7 @@ class Tickets(Tables):
         except NotFoundError:
             return None
 
-    def list(self, status: str | None = None, *, user_id: int | None = None,
+    def recent(self, status: str | None = None, *, user_id: int | None = None,
              limit: int = 25) -> list[Ticket]:
         clauses, params = [], []
         if status:

@@ -57,7 +57,7 @@ def offload(method: Callable[Concatenate[R, P], T]
 class AsyncStories(AsyncPart[Stories]):
     get = offload(Stories.get)
     find = offload(Stories.find)
-    list = offload(Stories.list)
+    recent = offload(Stories.recent)
     counts = offload(Stories.counts)
     match = offload(Stories.match)
     scheduled = offload(Stories.scheduled)
@@ -117,7 +117,7 @@ class AsyncTickets(AsyncPart[Tickets]):
     add = offload(Tickets.add)
     get = offload(Tickets.get)
     find = offload(Tickets.find)
-    list = offload(Tickets.list)
+    recent = offload(Tickets.recent)
     count_open = offload(Tickets.count_open)
     update = offload(Tickets.update)
     resolve = offload(Tickets.resolve)

@@ -33,7 +33,7 @@ async def settle(room: Newsroom, quiet: float = 0.12, timeout: float = 15.0) -> 
         while room.bot.drafter.tasks:
             await asyncio.sleep(0.02)
         await room.bot.courier.drain(timeout=timeout)
-        while any(t.triage_message_id is None for t in await room.bot.store.tickets.list()):
+        while any(t.triage_message_id is None for t in await room.bot.store.tickets.recent()):
             await asyncio.sleep(0.05)  # posted after the reader's answer, maybe rate-limited
         last, since = (room.db(), room.visible()), loop.time()
         while loop.time() - since < quiet:

@@ -180,7 +180,7 @@ async def check_injection(room: Newsroom, handle: InteractionHandle) -> list[str
     if not any("Ignore previous instructions" in b["source"].get("data", "")
                for b in documents):
         problems.append("the injected source did not reach Claude as a document")
-    story = await room.bot.store.stories.get(max(s.id for s in await room.bot.store.stories.list()))
+    story = (await room.bot.store.stories.recent(limit=1))[0]
     card = room.discord.message(room.channel("editorial"), story.card_message_id or 0)
     if card is None or "no_mentions" not in str(card["embeds"]):
         problems.append("the card does not flag the mention written by Claude")
@@ -188,12 +188,12 @@ async def check_injection(room: Newsroom, handle: InteractionHandle) -> list[str
 
 
 async def stored_literally(room: Newsroom, handle: InteractionHandle) -> list[str]:
-    last = (await room.bot.store.tickets.list(limit=1))[0]
+    last = (await room.bot.store.tickets.recent(limit=1))[0]
     return [] if last.text == SQL else [f"stored {last.text!r}, not the text as sent"]
 
 
 async def stored_without_bidi(room: Newsroom, handle: InteractionHandle) -> list[str]:
-    last = (await room.bot.store.tickets.list(limit=1))[0]
+    last = (await room.bot.store.tickets.recent(limit=1))[0]
     return [] if not set(BIDI) & set(last.text) else [f"bidi controls kept: {last.text!r}"]
 
 

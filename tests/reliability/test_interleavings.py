@@ -181,7 +181,7 @@ async def test_feedback_sent_five_times_at_once_makes_the_allowance(newsroom: Ne
         for i in range(5)))
     assert sum("ticket #" in a for a in answers) == 3, answers
     assert sum("You can send another <t:" in a for a in answers) == 2, answers
-    assert len(await newsroom.bot.store.tickets.list(user_id=newsroom.user("reader"))) == 3
+    assert len(await newsroom.bot.store.tickets.recent(user_id=newsroom.user("reader"))) == 3
 
 
 async def twelve_crossposts(room: Newsroom, mode: str, restart_after: int | None) -> None:

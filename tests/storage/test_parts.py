@@ -57,8 +57,8 @@ def test_a_move_records_its_audit_row_and_changes(store: Store) -> None:
 def test_stories_are_listed_counted_and_matched(store: Store) -> None:
     first = steps.write(store, {**steps.ARTICLE, "headline": "Harbour strike ends"})
     second = steps.approved(store, {**steps.ARTICLE, "headline": "Council votes budget"})
-    assert [s.id for s in store.stories.list()] == [second.id, first.id]
-    assert [s.id for s in store.stories.list([State.APPROVED])] == [second.id]
+    assert [s.id for s in store.stories.recent()] == [second.id, first.id]
+    assert [s.id for s in store.stories.recent([State.APPROVED])] == [second.id]
     assert store.stories.counts() == {"in_review": 1, "approved": 1}
     assert [s.id for s in store.stories.match("harbour")] == [first.id]
     assert [s.id for s in store.stories.match(f"#{second.id}")] == [second.id]
@@ -115,7 +115,7 @@ def test_a_reader_allowance_is_checked_with_the_insert(store: Store) -> None:
         ticket(store, allowance=allowance)
     assert over.value.retry_at > utcnow()
     ticket(store, user_id=8, allowance=allowance)  # another reader has their own
-    assert len(store.tickets.list(user_id=7)) == 2
+    assert len(store.tickets.recent(user_id=7)) == 2
 
 
 def test_a_ticket_is_resolved_once(store: Store) -> None:
