@@ -120,7 +120,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
         fake = fakes.discord
         setup_started = time.monotonic()
         channels = await subscribe_channels(fakes, room, n_channels)
-        report.line("subscribing channels (Store.add_destination)",
+        report.line("subscribing channels (Outbox.add_destination)",
                     fmt(time.monotonic() - setup_started, 2), "s",
                     "setup, not part of the fan-out")
         story = await make_story(room, "approved")

@@ -1,4 +1,4 @@
-"""(b) Archive search (`Store.search_archive`, FTS5 + bm25 rank) over 100,000 published stories.
+"""(b) Archive search (`Archive.search`, FTS5 + bm25 rank) over 100,000 published stories.
 
 The archive is filled in one transaction straight through the Store's sqlite-utils
 database (stories rows + archive rows; the FTS5 index is filled by its triggers), with

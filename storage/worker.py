@@ -186,5 +186,10 @@ class AsyncStore(AsyncPart[Store]):
         return await self._submit(fn, self._opened)
 
     async def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Queue `fn` on the store's thread. Once queued it runs even if the caller is
+        cancelled (shielded): a shutdown cancels the delivery worker just after Discord
+        answered, and the record of what Discord now has must still be written before
+        the store closes (it is queued after it). Only `abandon()` drops queued work."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        work = loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await asyncio.shield(work)
