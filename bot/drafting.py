@@ -50,6 +50,7 @@ from storage import spending
 from storage.base import Conflict
 from storage.grounding import Citation, Fetched, finish_draft
 from storage.records import DraftJob, SourceDoc, Story, Usage, utcnow
+from storage.states import AttemptOutcome
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -270,13 +271,13 @@ class Drafter:
             current = Article.from_dict((await self.store.stories.revision(job.story_id)).article)
         plan = plan_request(self.claude.model, story, sources, job, current, number)
         meter = Meter(self.claude.model)
-        outcome = "failed"
+        outcome = AttemptOutcome.FAILED
         try:
             async with asyncio.timeout(self.settings.draft_timeout):
                 if job.attempts == 0:
                     await check_window(self.claude, plan.kwargs, sources)
                 message = await self._stream(plan, story, sink, meter)
-            outcome = "ok"
+            outcome = AttemptOutcome.OK
         except (Transient, Permanent):
             raise
         except (TimeoutError, anthropic.APIError, httpx2.TransportError) as exc:

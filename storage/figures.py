@@ -161,7 +161,7 @@ def newsroom_stats(store: Store, days: int, now: datetime) -> Stats:
         usage = spending.totals(store.db, start)  # failed attempts cost too
         figures.input_tokens, figures.output_tokens = int(usage["i"]), int(usage["o"])
         figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
-        figures.failed_attempts, figures.failed_usd = usage["failed"], usage["failed_usd"]
+        figures.failed_attempts, figures.failed_usd = usage["failures"], usage["failed_usd"]
         figures.per_day = _per_day(store, since, now)
     return figures
 

@@ -28,11 +28,11 @@ def record(store: Any, *, story_id: int | None, job_id: int | None, purpose: str
 
 def totals(db: Any, since: str) -> dict[str, Any]:
     """Tokens and dollars spent since an ISO time: i(nput), o(utput), c(ache read), usd,
-    and the attempts that produced no draft (failed, failed_usd)."""
+    and the attempts that produced no draft (failures, failed_usd)."""
     rows = list(db.query(
         "SELECT coalesce(sum(input_tokens), 0) AS i, coalesce(sum(output_tokens), 0) AS o, "
         "coalesce(sum(cache_read_tokens), 0) AS c, coalesce(sum(cost_usd), 0) AS usd, "
-        "count(*) AS attempts, coalesce(sum(outcome != 'ok'), 0) AS failed, "
+        "count(*) AS attempts, coalesce(sum(outcome != 'ok'), 0) AS failures, "
         "coalesce(sum(CASE WHEN outcome != 'ok' THEN cost_usd END), 0) AS failed_usd "
         "FROM model_usage WHERE created_at >= ?", [since]))
     return rows[0]

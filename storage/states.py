@@ -65,6 +65,13 @@ class CrosspostState(StrEnum):
     FAILED = "failed"
 
 
+class AttemptOutcome(StrEnum):
+    """How a billed request to Claude for a draft ended (`storage.spending`)."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
 class Move(Protocol):
     """A decided change of a story's state: from where (None: a new story), to where,
     by which action (the action's name is also the audit row's)."""

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
+from bot import stats
 from bot.claude_turn import MAX_CONTINUATIONS
 from bot.drafting import AttachmentIn, Drafter
 from bot.model_watch import warn_if_retiring
@@ -81,7 +82,7 @@ async def test_every_story_reads_the_system_prompt_and_revisions_their_documents
     bodies = [r.body for r in fake_anthropic.message_requests]
     assert all(b["tools"] == TOOLS for b in bodies)  # one constant tools block
     assert all(b["system"][0]["text"] == SYSTEM_PROMPT for b in bodies)
-    reads = [(await drafter.store.revision(s, n)).cache_read_tokens
+    reads = [(await drafter.store.stories.revision(s, n)).cache_read_tokens
              for s, n in ((1, 1), (2, 1), (3, 1))]
     assert reads[0] == 0 and reads[1] > 0 and reads[2] == reads[1]  # the same prefix
     assert revision.revision.cache_read_tokens > reads[1]  # system + the story's documents
@@ -168,7 +169,8 @@ async def test_every_stop_reason_gets_a_plain_answer_and_is_paid_for(
     story = await request(drafter)
     outcome = await drafter.start(story.id)
     assert not outcome.ok and answer in outcome.reason
-    assert outcome.attempts == 1 and (await drafter.store.story(story.id)).current_revision == 0
+    story = await drafter.store.stories.get(story.id)
+    assert outcome.attempts == 1 and story.current_revision == 0
     [row] = await drafter.store.run(lambda s: spending.for_story(s.db, story.id))
     assert row["outcome"] == "failed" and row["input_tokens"] > 0 and row["cost_usd"] > 0
 
@@ -196,7 +198,7 @@ async def test_failed_attempts_are_counted_in_the_cost(drafter: Drafter,
     rows = await drafter.store.run(lambda s: spending.for_story(s.db, outcome.story.id))
     assert [r["outcome"] for r in rows] == ["failed", "ok"]
     assert rows[0]["input_tokens"] > 0 and rows[0]["output_tokens"] > 0  # billed, no draft
-    figures = await drafter.store.stats(30, utcnow())
+    figures = await stats.gather(drafter.store, 30)
     assert figures.cost_usd == pytest.approx(sum(r["cost_usd"] for r in rows))
     assert figures.cost_usd > outcome.revision.cost_usd
     assert (figures.failed_attempts, figures.failed_usd) == (1, rows[0]["cost_usd"])
