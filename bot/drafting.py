@@ -140,11 +140,13 @@ class Drafter:
 
     def start(self, story_id: int, sink: ProgressSink | None = None
               ) -> asyncio.Task[DraftOutcome]:
-        """Run the story's pending job in the background (once per story)."""
+        """Run the story's pending job in the background, one run per story at a time.
+        Every caller has just queued a job: one queued while the story's last run is still
+        reporting its outcome (the card, the thread, the editor's reply) runs after it."""
         running = self.tasks.get(story_id)
-        if running is not None and not running.done():
-            return running
-        task = asyncio.create_task(self._run_story(story_id, sink), name=f"draft-{story_id}")
+        after = running if running is not None and not running.done() else None
+        task = asyncio.create_task(self._run_story(story_id, sink, after),
+                                   name=f"draft-{story_id}")
         self.tasks[story_id] = task
         task.add_done_callback(lambda t: self._forget(story_id, t))
         return task
@@ -180,9 +182,12 @@ class Drafter:
             self._stopped.add(story_id)
             task.cancel()
 
-    async def _run_story(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
+    async def _run_story(self, story_id: int, sink: ProgressSink | None,
+                         after: asyncio.Task[DraftOutcome] | None = None) -> DraftOutcome:
         sink = sink or (self.default_sink(story_id) if self.default_sink else None)
         try:
+            if after is not None:
+                await asyncio.wait({after})  # the previous run finishes reporting first
             with log_context(story_id=story_id):
                 outcome = await self._run(story_id, sink)
         except asyncio.CancelledError:
