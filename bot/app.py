@@ -29,6 +29,7 @@ from bot.drafting import Drafter
 from bot.errors import NewsroomError
 from bot.model_watch import warn_if_retiring
 from bot.notices import Notices
+from bot.pacer import Pacer
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
@@ -115,7 +116,8 @@ class NewsroomBot(commands.Bot):
             tree_cls=NewsroomTree,
             **options,
         )
-        http.install(self)
+        self.pacer = Pacer()  # every request counted by Discord's global limit waits here
+        http.install(self, self.pacer)
         self.settings = settings
         self.serving = True  # False for one-off CLI logins (sync-commands)
         self.store = AsyncStore(settings.db_path)

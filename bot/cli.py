@@ -82,7 +82,7 @@ async def _stop(bot, running: asyncio.Task[None]) -> None:  # type: ignore[no-un
     running.cancel()  # no more gateway events, so no new interactions
     await asyncio.gather(running, return_exceptions=True)
     bot.editions.shutdown()
-    bot.port.gate.close()
+    bot.pacer.close()
     if not await metrics.requests_settled(STOP_GRACE):
         log.warning("requests still in flight after %.0f s; stopping anyway", STOP_GRACE)
     await bot.close()
