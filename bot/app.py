@@ -152,8 +152,6 @@ class NewsroomBot(commands.Bot):
         await self.admin.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.claude.configured:  # loads the TLS certificates: do it off the loop
-            await asyncio.to_thread(lambda: self.claude.client)
         # ~190,000 long-lived objects from the imports: a full collection of them stalls
         # the loop for ~100 ms mid fan-out (bench/loop_lag.py); move them out of its way.
         gc.collect()

@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import anthropic
-import httpx2
-
 from bot.acting import decided, find_story, story_facts
 from bot.admin import Admin
 from bot.answer import read_answer
 from bot.article import Article, disclosure_text
 from bot.article_markdown import ArticleFormatError
-from bot.claude import Claude
+from bot.claude import Claude, api_errors
 from bot.claude_turn import (
     Meter,
     Permanent,
@@ -91,7 +88,7 @@ class Drafter:
                       attachment: AttachmentIn | None, length: str | None,
                       notes: str | None) -> Story:
         """Validate everything, then store story + sources + job in one transaction."""
-        self.claude.client  # noqa: B018 - raises NotAvailable without an API key
+        self.claude.require()
         transition = decide(Action.REQUEST, None, actor, self.admin.current.policy)
         topic = clean_text(topic, "topic", MAX_TOPIC, multiline=False)
         notes = clean_optional(notes, "notes", MAX_NOTES)
@@ -111,7 +108,7 @@ class Drafter:
         )
 
     async def revise(self, story_id: int, actor: Actor, instructions: str) -> DraftJob:
-        self.claude.client  # noqa: B018
+        self.claude.require()
         instructions = clean_text(instructions, "instructions", MAX_INSTRUCTIONS)
         story = await self._story(story_id)
         transition = decide(Action.REVISE, await self.facts(story), actor,
@@ -120,7 +117,7 @@ class Drafter:
                                           actor_id=actor.user_id, instructions=instructions)
 
     async def retry(self, story_id: int, actor: Actor) -> DraftJob:
-        self.claude.client  # noqa: B018
+        self.claude.require()
         story = await self._story(story_id)
         transition = decide(Action.RETRY, await self.facts(story), actor,
                             self.admin.current.policy)
@@ -285,7 +282,7 @@ class Drafter:
             outcome = AttemptOutcome.OK
         except (Transient, Permanent):
             raise
-        except (TimeoutError, anthropic.APIError, httpx2.TransportError) as exc:
+        except (TimeoutError, *api_errors()) as exc:
             raise classify(exc) from exc
         finally:
             await self._spent(job, meter, outcome)
@@ -317,7 +314,7 @@ class Drafter:
                 last = time.monotonic()
                 await _quietly(sink.progress(count_words(text), target, text))
 
-        return await run_turn(self.claude.client, plan.kwargs, meter, progress)
+        return await run_turn(await self.claude.load(), plan.kwargs, meter, progress)
 
     def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Draft:
         """The article of the answer (see `bot.answer`). An answer that is not an article
