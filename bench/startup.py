@@ -10,8 +10,10 @@ bot's own log timestamps (millisecond resolution) against the wall clock at spaw
   imports+settings   spawn -> first log line of the bot
   setup_hook         -> "newsroom ready to connect" (store, migrations, cogs, sync, catch-up)
   gateway            -> "has connected to Gateway" (READY received)
-  guild wait         -> "connected as" (on_ready; discord.py waits guild_ready_timeout
-                        after the last GUILD_CREATE before firing it)
+  guild wait         -> "connected as" (on_ready: ready, every cog answers; the
+                        newsroom's state fires it once every guild of READY arrived)
+  resumed            -> "newsroom work resumed" (after ready: draft jobs resumed, catch-up,
+                        courier started; not part of the ready figure)
 
 RSS is VmRSS from /proc/<pid>/status after the bot has idled; VmHWM is its peak.
 
@@ -39,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 MILESTONES = (("setup_hook", "newsroom ready to connect"),
               ("gateway", "has connected to Gateway"),
-              ("guild wait", "connected as"))
+              ("guild wait", "connected as"),
+              ("resumed", "newsroom work resumed"))
 
 
 def log_times(text: str) -> tuple[float | None, dict[str, float]]:

@@ -70,6 +70,8 @@ async def _run(bot, token: str) -> None:  # type: ignore[no-untyped-def]
         if running.done():
             stopping.cancel()
             running.result()  # a login or network failure surfaces here
+            if bot.resume_error is not None:
+                raise bot.resume_error  # start-up work failed after connecting
             return
         await _stop(bot, running)
 
