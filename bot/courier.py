@@ -174,10 +174,12 @@ class Courier:
                     await self._retry_later(delivery, exc)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.issue_id is not None and await self._wait_for_parts_ahead(delivery):
+            return
         claim = await self.store.outbox.claim(delivery.id)
         if claim is None:
             return
-        rendition = await self.renditions.current(delivery.story_id)
+        rendition = await self.renditions.of(claim.delivery)
         if claim.story_status != State.PUBLISHED or rendition.retraction:
             await self.store.outbox.cancel(delivery.id)
             await self.keeper.bring_in_line(delivery.id)
@@ -201,6 +203,16 @@ class Courier:
         if not await self.store.outbox.mark_sent(delivery.id, sent,
                                                  rendition.key if complete else "partial"):
             await self.keeper.bring_in_line(delivery.id)
+
+    async def _wait_for_parts_ahead(self, delivery: Delivery) -> bool:
+        """An issue reads in order in every channel: its masthead, then its stories in
+        running order. A part whose elders are still to go (waiting on a retry) waits
+        for them; True when it was put back."""
+        ahead = await self.store.issues.ahead_of(delivery.id)
+        if ahead is None:
+            return False
+        await self.store.issues.postpone(delivery.id, ahead)
+        return True
 
     async def _repair(self, delivery_id: int) -> None:
         async with self.semaphore, self._locked(delivery_id):
@@ -243,10 +255,11 @@ class Courier:
             await self.keeper.bring_in_line(delivery.id)  # cancelled meanwhile
             return
         if give_up:
+            what = (f"story #{delivery.story_id}" if delivery.story_id is not None
+                    else f"the masthead of issue {delivery.issue_id}")
             await self.notices.team(
-                f"Delivery of story #{delivery.story_id} to <#{delivery.channel_id}> failed "
-                f"{attempts} times and was given up ({error}). `/publish deliveries` can "
-                "retry it.")
+                f"Delivery of {what} to <#{delivery.channel_id}> failed {attempts} times and "
+                f"was given up ({error}). `/publish deliveries` can retry it.")
         else:
             log.info("delivery %s failed (%s); retry in %.0f s", delivery.id, error, delay)
 

@@ -71,6 +71,8 @@ def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
     embed.add_field(name="Drafts", value=f"{figures.requested} requested "
                     f"({figures.requested_ai} by Claude)", inline=True)
     embed.add_field(name="Published", value=str(figures.published), inline=True)
+    embed.add_field(name="Issues", value=f"{figures.issues} ({figures.stories_per_issue:.1f} "
+                    "stories per issue)", inline=True)
     embed.add_field(name="Request to publication (median)",
                     value=f"{median:.1f} h" if median is not None else "n/a", inline=True)
     embed.add_field(name="Corrections", value=f"{figures.corrections} "

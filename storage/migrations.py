@@ -11,6 +11,8 @@ import json
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from storage import schema_issues
+
 migrations = Migrations("newsroom")
 
 
@@ -388,3 +390,9 @@ def m017_fidelity(db: Database) -> None:
         "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, "
         "created_at FROM revisions WHERE author_kind = 'ai'"
     )
+
+
+@migrations()
+def m015_issues(db: Database) -> None:
+    """Editions go out as numbered issues, each with a masthead (`storage.schema_issues`)."""
+    schema_issues.create(db)

@@ -11,7 +11,8 @@ connection and the fake Discord's live messages, and lists every disagreement:
 - nothing is posted twice: the bot's messages of a story in a channel are exactly the
   messages of that channel's delivery;
 - no channel where readers are (everything but the editorial and feedback channels and
-  story threads) shows a retracted story's text anywhere, followers' copies included.
+  story threads) shows a retracted story's text anywhere, followers' copies included;
+- every issue's masthead agrees with the issue (`tests.fakes.invariant_issues`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.fake_discord_world import ANNOUNCEMENT_THREAD, PRIVATE_THREAD, PUBLIC_THREAD
+from tests.fakes.invariant_issues import check_mastheads
 
 _THREADS = {ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD}
 _SPACE = re.compile(r"\s+")
@@ -103,14 +105,16 @@ def check_copies(fake: Any, db_path: Path) -> list[str]:
             story = story_of(record.current) if record.author_id == bot else None
             if story is not None:
                 mine.setdefault((channel_id, story), set()).add(record.id)
-    for row in deliveries:
+    copies = [row for row in deliveries if row["story_id"] is not None]  # not mastheads
+    for row in copies:
         problems += _check_delivery(fake, row, stories.get(row["story_id"]), mine)
-    claimed = {(r["channel_id"], r["story_id"]) for r in deliveries}
+    claimed = {(r["channel_id"], r["story_id"]) for r in copies}
     for (channel_id, story), ids in mine.items():
         if (channel_id, story) not in claimed and channel_id in _reader_channels(fake):
             problems.append(f"story #{story} has {len(ids)} message(s) in channel {channel_id} "
                             "that no delivery accounts for")
     problems += _retracted_text_anywhere(fake, stories)
+    problems += check_mastheads(fake, db_path, _reader_channels(fake))
     return problems
 
 
