@@ -52,9 +52,9 @@ def queue_embed(nxt: NextIssue) -> discord.Embed:
     order = "\n".join(f"{i}. {s.label}" for i, s in enumerate(nxt.running_order, 1))
     when = f"{discord_time(nxt.due, 'f')} ({discord_time(nxt.due, 'R')})" if nxt.due \
         else "no edition time set"
-    order = order or "No story is scheduled for it yet (an empty edition sends nothing)."
-    embed = discord.Embed(title=f"Next: {nxt.heading}"[:256],
-                          description=f"Goes out {when}.\n\n{order}"[:4096])
+    order = order or "Nothing is scheduled for it yet (an empty edition sends nothing)."
+    embed = discord.Embed(title="Publishing queue",
+                          description=f"Next: {nxt.heading}, {when}.\n\n{order}"[:4096])
     if nxt.own_times:
         lines = "\n".join(f"{discord_time(e.due, 'f') if e.due else '?'} · {e.story.label}"
                           for e in nxt.own_times)

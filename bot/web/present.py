@@ -147,4 +147,4 @@ def issue_view(issue: Issue) -> dict[str, Any]:
     return {"number": issue.number, "heading": issue.heading,
             "published_iso": issue.published_at.isoformat(timespec="seconds"),
             "entries": [{"id": e.story_id, "position": e.position, "headline": e.headline,
-                         "dek": e.dek, "retracted": e.retracted} for e in issue.entries]}
+                         "dek": e.dek, "struck": e.retracted} for e in issue.entries]}

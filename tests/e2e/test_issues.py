@@ -226,3 +226,17 @@ async def test_mastheads_link_to_the_web_archive_when_it_is_public(newsroom: New
     await drained(newsroom)
     links = [e.link for e in shown_entries(masthead(newsroom, "announcements", 1))]
     assert links == [f"https://news.example.org/stories/{s}" for s in (a, b)]
+
+
+async def test_a_masthead_that_fails_holds_its_channels_stories_back(newsroom: Newsroom
+                                                                    ) -> None:
+    """The masthead of the announcement channel is refused once: the stories there wait
+    for it, so readers still meet the masthead first."""
+    a, b = await scheduled(newsroom, 2)
+    newsroom.discord.fail_next("POST", rf"^/channels/{newsroom.channel('announcements')}"
+                               r"/messages$", 400, json={"code": 50035,
+                                                         "message": "Invalid Form Body"})
+    await newsroom.bot.publisher.run_edition(datetime.now(UTC))
+    await drained(newsroom)
+    assert newsroom.discord.stats.injected_failures == 1
+    assert sequence(newsroom, "announcements") == [("issue", 1), ("story", a), ("story", b)]
