@@ -37,6 +37,7 @@ from storage.worker import AsyncStore
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 16
+DUE_BATCH = 1000
 MAX_ATTEMPTS = 8
 LOST_ACCESS_CODES = {10003, 50001, 50013}  # unknown channel, missing access/permissions
 LOST_ACCESS_LIMIT = 3
@@ -115,9 +116,11 @@ class Courier:
             await self._sleep()
 
     async def _pass(self) -> None:
-        due = await self.store.outbox.due(utcnow())
+        due = await self.store.outbox.due(utcnow(), limit=DUE_BATCH)
         if due:
             await asyncio.gather(*(self._send_guarded(d) for d in due))
+            if len(due) == DUE_BATCH:
+                self.kick()  # more are due (an issue to many channels): no sleep between
         stale = await self.store.outbox.out_of_sync(utcnow())
         if stale:
             await asyncio.gather(*(self._repair(d.id) for d in stale))

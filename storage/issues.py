@@ -44,6 +44,15 @@ MASTHEAD_NEEDS_SYNC = (
     "ELSE 0 END"
 )
 
+MASTHEAD_HELD = (
+    "d.story_id IS NULL AND EXISTS (SELECT 1 FROM deliveries e WHERE e.issue_id = d.issue_id "
+    "AND e.destination_id = d.destination_id AND e.story_id IS NOT NULL AND "
+    "e.state = 'pending' AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= :now))"
+)
+"""A masthead row `d` whose edit waits: a story of its issue in its channel is due now
+(one edit when the fan-out has passed, not one per story; a story waiting on a retry
+does not hold it back, so a retraction is struck at once)."""
+
 
 @dataclass(frozen=True)
 class EditionRun:

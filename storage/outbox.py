@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlite_utils.db import NotFoundError
 
 from storage.base import Tables
-from storage.issues import MASTHEAD_NEEDS_SYNC, MASTHEAD_WANT_SQL
+from storage.issues import MASTHEAD_HELD, MASTHEAD_NEEDS_SYNC, MASTHEAD_WANT_SQL
 from storage.records import CopyState, Delivery, Destination, iso, utcnow
 from storage.states import DeliveryState, State
 
@@ -158,10 +158,13 @@ class Outbox(Tables):
                          row["destination_kind"] == "announcement")
 
     def out_of_sync(self, now: datetime, limit: int = 500) -> list[Delivery]:
-        """Copies to bring in line (see the module docstring)."""
-        rows = self.rows("SELECT * FROM deliveries INDEXED BY idx_deliveries_sync WHERE "
-                         "sync = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                         "ORDER BY id LIMIT ?", [iso(now), limit])
+        """Copies to bring in line (see the module docstring). A masthead waits while a
+        story of its issue in its channel is due to go out now: it is edited once, when
+        they have landed, not once per story (`MASTHEAD_HELD`)."""
+        rows = self.rows("SELECT * FROM deliveries AS d INDEXED BY idx_deliveries_sync WHERE "
+                         "sync = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= :now) "
+                         f"AND NOT ({MASTHEAD_HELD}) ORDER BY id LIMIT :limit",
+                         {"now": iso(now), "limit": limit})
         return [Delivery.from_row(r) for r in rows]
 
     def counts(self) -> dict[str, int]:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot import courier
 from tests.e2e.conftest import Newsroom
-from tests.e2e.helpers import make_story
+from tests.e2e.helpers import make_story, wait_for
 from tests.e2e.test_publishing import drained, subscribe
 from tests.fakes.fake_discord_messages import CROSSPOSTED
 from tests.fakes.invariant import story_of
@@ -240,3 +243,16 @@ async def test_a_masthead_that_fails_holds_its_channels_stories_back(newsroom: N
     await drained(newsroom)
     assert newsroom.discord.stats.injected_failures == 1
     assert sequence(newsroom, "announcements") == [("issue", 1), ("story", a), ("story", b)]
+
+
+async def test_an_issue_larger_than_one_batch_goes_out_without_pausing(
+        newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker takes due deliveries in batches; an issue to many channels spans
+    several, and the next batch starts at once (not at the worker's 30 s wake-up)."""
+    monkeypatch.setattr(courier, "DUE_BATCH", 3)
+    await subscribe(newsroom, "admin", "general")
+    stories = await scheduled(newsroom, 3)
+    await newsroom.bot.publisher.run_edition(datetime.now(UTC))
+    want = [("issue", 1), *(("story", s) for s in stories)]
+    await wait_for(lambda: all(sequence(newsroom, c) == want
+                               for c in ("announcements", "general")), timeout=10)
