@@ -207,6 +207,7 @@ async def test_the_running_order_refuses_what_it_cannot_do(newsroom: Newsroom) -
     own_time = await make_story(newsroom, "scheduled")
     approved = await make_story(newsroom, "approved")
     before = newsroom.db()
+    order = [s.id for s in await newsroom.bot.store.issues.running_order()]
     for story, position, message in [
         (queued[0], 3, "The next issue has 2 stories: give a position from 1 to 2"),
         (own_time, 1, "is not scheduled for the next edition (it is scheduled for its own "
@@ -220,6 +221,7 @@ async def test_the_running_order_refuses_what_it_cannot_do(newsroom: Newsroom) -
                                    {"story": queued[0], "position": 1})
     assert reader.ephemeral
     assert newsroom.db() == before
+    assert [s.id for s in await newsroom.bot.store.issues.running_order()] == order == queued
 
 
 async def test_mastheads_link_to_the_web_archive_when_it_is_public(newsroom: Newsroom) -> None:
