@@ -11,6 +11,11 @@ note; "retracted": the notice). `sync = 1` marks a copy that differs from what i
 story wants, or a cancelled delivery that left something in a channel; the delivery
 worker brings every such copy in line. Every write that changes what a story wants
 sets `sync` in its own transaction, so nothing depends on an in-memory flag.
+
+A delivery without a story is the masthead of issue `issue_id` in its channel; what it
+wants is derived from its issue's stories and their copies in the same channel
+(`storage.issues.MASTHEAD_WANT_SQL`), and `_resync` re-derives it whenever one of
+those copies changes.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """The newsroom's SQLite store: one sqlite-utils Database, split by concern.
 
 Each part (`stories`, `jobs`, `review`, `outbox`, `tickets`, `archive`, `meta`,
-`issues`) is a
-`Tables` over the same connection, so a transaction opened here covers the writes of
-every part made inside it. The steps that span parts are the methods of `Store`
-itself, in one place: a story created with its sources and job, a draft finished or
-failed, an approval, a spike, a publication (story + deliveries + archive), a
-correction and a retraction. Each is one `db.atomic()` block, so a crash leaves
-either all of it or none of it.
+`issues`) is a `Tables` over the same connection, so a transaction opened here covers
+the writes of every part made inside it. The steps that span parts are the methods of
+`Store` itself, in one place: a story created with its sources and job, a draft
+finished or failed, an approval, a spike, a publication (story + deliveries + archive),
+an edition's issue (its stories, mastheads and deliveries), a correction and a
+retraction. Each is one `db.atomic()` block, so a crash leaves either all of it or
+none of it.
 
 `Store` is synchronous and must be used from one thread; `AsyncStore` (storage.worker)
 gives the event loop an awaitable face over a single worker thread that owns the
