@@ -7,7 +7,7 @@ headline, linking to the story (its copy in this channel once it landed, or its 
 the public archive), and a one-line dek. A retracted story stays in the contents,
 struck through, with "retracted" beside it (and no dek: its text is withdrawn).
 
-`/archive issue` shows the same contents (`contents_embed`), linking to the archive.
+`/archive issue` shows the same contents (`contents_embeds`), linking to the archive.
 """
 
 from __future__ import annotations
