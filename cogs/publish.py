@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot.app import NewsroomBot
 from bot.custom_ids import REDELIVER
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, PersistentButton, actor_of, discord_time, say
+from cogs._common import EDITORIAL, EditorialCog, PersistentButton, actor_of, discord_time, say
 from cogs._story_option import AnyStory
 from storage.records import Delivery, Story
 from storage.states import DeliveryState
@@ -47,6 +47,7 @@ def deliveries_embed(story: Story, deliveries: list[Delivery]) -> discord.Embed:
     return embed
 
 
+@EDITORIAL
 class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                  group_description="Schedule and publish approved stories"):
     @app_commands.command(name="schedule", description="Schedule an approved story")
