@@ -81,10 +81,11 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
         lines = [f"{discord_time(e.due, 'f') if e.due else 'no edition set'} · {e.story.label}"
                  for e in entries]
         nxt = self.bot.publisher.next_edition()
-        embed = discord.Embed(title="Publishing queue",
-                              description="\n".join(lines)[:4096] or "Nothing is scheduled.")
-        embed.set_footer(text=f"Next edition: {nxt:%Y-%m-%d %H:%M} UTC" if nxt else
-                         "No edition times set")
+        # in the description: Discord shows timestamps in each reader's zone, not in footers
+        head = (f"Next edition: {discord_time(nxt, 'F')} ({discord_time(nxt, 'R')})" if nxt
+                else "No edition times set.")
+        body = "\n".join(lines) or "Nothing is scheduled."
+        embed = discord.Embed(title="Publishing queue", description=f"{head}\n\n{body}"[:4096])
         await say(interaction, embed=embed)
 
     @app_commands.command(name="deliveries", description="The delivery log of a story")

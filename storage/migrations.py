@@ -388,3 +388,13 @@ def m017_fidelity(db: Database) -> None:
         "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, "
         "created_at FROM revisions WHERE author_kind = 'ai'"
     )
+
+
+@migrations()
+def m010_readers(db: Database) -> None:
+    """Subscriptions by Discord's channel following (mode 'follow': Discord copies each
+    crosspost, so no delivery rows) or by the bot; notices awaiting their crosspost."""
+    db.execute("ALTER TABLE destinations ADD COLUMN mode TEXT NOT NULL DEFAULT 'deliver'")
+    db.execute("ALTER TABLE destinations ADD COLUMN webhook_id INTEGER")
+    db.execute("CREATE TABLE notice_crossposts (message_id INTEGER PRIMARY KEY, "
+               "channel_id INTEGER NOT NULL, queued_at TEXT NOT NULL)")

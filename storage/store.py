@@ -1,8 +1,8 @@
 """The newsroom's SQLite store: one sqlite-utils Database, split by concern.
 
-Each part (`stories`, `jobs`, `review`, `outbox`, `tickets`, `archive`, `meta`) is a
-`Tables` over the same connection, so a transaction opened here covers the writes of
-every part made inside it. The steps that span parts are the methods of `Store`
+Each part (`stories`, `jobs`, `review`, `outbox`, `subscriptions`, `tickets`, `archive`,
+`meta`) is a `Tables` over the same connection, so a transaction opened here covers the
+writes of every part made inside it. The steps that span parts are the methods of `Store`
 itself, in one place: a story created with its sources and job, a draft finished or
 failed, an approval, a spike, a publication (story + deliveries + archive), a
 correction and a retraction. Each is one `db.atomic()` block, so a crash leaves
@@ -42,6 +42,7 @@ from storage.records import (
 from storage.review import Review
 from storage.states import Move, State
 from storage.stories import Stories
+from storage.subscriptions import Subscriptions
 from storage.tickets import Tickets
 
 
@@ -70,6 +71,7 @@ class Store:
         self.jobs = DraftJobs(self.db)
         self.review = Review(self.db)
         self.outbox = Outbox(self.db)
+        self.subscriptions = Subscriptions(self.db)
         self.tickets = Tickets(self.db)
         self.archive = Archive(self.db)
         self.meta = Meta(self.db)

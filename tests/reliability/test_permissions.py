@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -107,8 +108,10 @@ async def published_with_a_failed_delivery(room: Newsroom) -> int:
     other = room.discord.world.other_guild_id
     handle = await room.invoke("admin2", "subscribe", {"channel": room.channel("news")},
                                guild=other, channel=room.channel("news"))
+    await handle.wait_final()
     assert "Subscribed" in handle.text(), handle.text()
     room.discord.deny_bot("news")
+    room.bot.courier.lost_access_for = timedelta(0)  # disabled at once, not after a day
     story_id = await make_story(room, "approved")
     await room.invoke("editor1", "publish now", {"story": story_id})
 
