@@ -53,7 +53,7 @@ class Access:
     def follow_missing(self, channel: str) -> str | None:
         """Why follow mode is not possible here, or None."""
         if not self.followable:
-            return ("the newsroom has no announcement channel that can be followed yet")
+            return "the newsroom has no announcement channel that can be followed yet"
         need = [who for who, ok in (("you", self.member_can_follow),
                                     ("I", self.bot_can_follow)) if not ok]
         if need:
@@ -93,8 +93,9 @@ class SubscriptionDesk:
             raise Refused(f"I cannot follow here: {missing}. Nothing was changed; "
                           "`mode: deliver` has me post the stories myself.")
         if chosen == DestinationMode.DELIVER and not access.bot_can_post:
+            also = f" (Follow mode is not possible either: {missing}.)" if mode is None else ""
             raise Refused(f"I cannot post in {where}: give me View Channel, Send Messages and "
-                          "Embed Links there, then try again. Nothing was changed.")
+                          f"Embed Links there, then try again. Nothing was changed.{also}")
         current = await self._find(channel_id, guild_id)
         if current is not None and current.active and current.mode == chosen \
                 and current.warned_at is None:
