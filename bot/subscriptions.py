@@ -17,6 +17,7 @@ retraction has to reach it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -79,9 +80,16 @@ class SubscriptionDesk:
         self.port = port
         self.courier = courier
         self._tested: dict[int, float] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def subscribe(self, guild_id: int, channel_id: int, actor_id: int, mode: str | None,
                         access: Access) -> Subscribed:
+        """One change per channel at a time (two admins at once make one follow, not two)."""
+        async with self._locks.setdefault(channel_id, asyncio.Lock()):
+            return await self._subscribe(guild_id, channel_id, actor_id, mode, access)
+
+    async def _subscribe(self, guild_id: int, channel_id: int, actor_id: int, mode: str | None,
+                         access: Access) -> Subscribed:
         announce = self.admin.current.announce_channel_id
         if channel_id == announce:
             raise InvalidInput("That is the newsroom's own announcement channel; it already "
@@ -138,6 +146,10 @@ class SubscriptionDesk:
     async def unsubscribe(self, guild_id: int, channel_id: int, actor_id: int) -> str | None:
         """Stop delivering (copies in flight are withdrawn) or following; a note when
         the follow must be removed by hand."""
+        async with self._locks.setdefault(channel_id, asyncio.Lock()):
+            return await self._unsubscribe(guild_id, channel_id, actor_id)
+
+    async def _unsubscribe(self, guild_id: int, channel_id: int, actor_id: int) -> str | None:
         if channel_id == self.admin.current.announce_channel_id:
             raise Refused("That is the newsroom's announcement channel: it is not a "
                           "subscription. Change it with `/newsroom setup announcement_channel`.")
