@@ -32,6 +32,7 @@ from bot.notices import Notices
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.scheduling import EditionScheduler
+from bot.subscriptions import SubscriptionDesk
 from bot.web.health import GatewayWatch, Probes
 from bot.web.server import WebServer
 from storage.records import utcnow
@@ -47,7 +48,7 @@ EDITORIAL_EXTENSIONS = (
     "cogs.corrections",
     "cogs.triage",
 )
-READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive")
+READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive", "cogs.help")
 EXTENSIONS = EDITORIAL_EXTENSIONS + READER_EXTENSIONS
 
 GENERIC_ERROR = "Something went wrong on our side and nothing was changed. (ref {ref})"
@@ -135,6 +136,8 @@ class NewsroomBot(commands.Bot):
                                    self.notices)
         self.readers = ReaderDesk(self.store, self.admin, settings, self.desk, self.courier,
                                   self.notices, self.port)
+        self.subscriptions = SubscriptionDesk(self.store, self.admin, settings, self.port,
+                                              self.courier)
         self.web = WebServer(settings, self.store, Probes(
             GatewayWatch(self).state, self.publisher.next_edition,
             lambda: self.admin.current.timezone)) if settings.http_address else None

@@ -15,7 +15,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import discord
 
@@ -50,9 +49,10 @@ class Rendition:
         return self.key == State.RETRACTED
 
 
-def correction_label(correction: Correction, timezone: str) -> tuple[str, str]:
-    """('Correction, 24 Nov 2026', text): the note every delivered copy carries."""
-    day = correction.created_at.astimezone(ZoneInfo(timezone)).strftime("%-d %b %Y")
+def correction_label(correction: Correction) -> tuple[str, str]:
+    """('Correction, <t:...:D>', text): the note every delivered copy carries, its date a
+    Discord timestamp (each reader sees it in their own zone)."""
+    day = discord.utils.format_dt(correction.created_at, "D")
     return f"{correction.kind.capitalize()}, {day}", correction.text
 
 
@@ -96,11 +96,11 @@ class Renditions:
         article = Article.from_dict(revision.article)
         current = self.admin.current
         if key == State.RETRACTED:
-            day = (story.retracted_at or utcnow()).strftime("%-d %b %Y")
+            day = discord.utils.format_dt(story.retracted_at or utcnow(), "D")
             parts = [render_retraction(story_id, article.headline, story.retraction_reason or "",
                                        day, current.name)]
         else:
-            labels = [correction_label(c, current.timezone) for c in corrections]
+            labels = [correction_label(c) for c in corrections]
             parts = render_article(article, story_id=story_id, agency_name=current.name,
                                    corrections=labels, label=story.publish_label,
                                    url=self.admin.settings.story_url(story_id))

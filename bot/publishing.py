@@ -23,14 +23,14 @@ from bot.acting import decided, find_story
 from bot.admin import Admin
 from bot.article import Article, archive_doc
 from bot.courier import Courier
-from bot.errors import InvalidInput, NotFound, Refused, refused_on_conflict
+from bot.errors import InvalidInput, Refused, refused_on_conflict
 from bot.lifecycle import Action, Actor, State, Transition, require_editor
 from bot.notices import Notices
 from bot.scheduling import EditionScheduler, edition_date, edition_name, missed_fire_times
 from bot.when import When, parse_when
 from storage.base import Conflict
 from storage.issues import EditionOutcome, EditionRun, IssueItem
-from storage.records import Delivery, Destination, Story, iso, utcnow
+from storage.records import Delivery, Story, iso, utcnow
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -235,23 +235,6 @@ class Publisher:
         return await self._next_issue()
 
     # ---- destinations --------------------------------------------------------------
-
-    async def subscribe(self, guild_id: int, channel_id: int, actor_id: int
-                        ) -> tuple[Destination, bool]:
-        if channel_id == self.admin.current.announce_channel_id:
-            raise InvalidInput("That is the newsroom's own announcement channel; it already "
-                               "receives every issue.")
-        return await self.store.outbox.add_destination(
-            kind="subscriber", guild_id=guild_id, channel_id=channel_id, added_by=actor_id)
-
-    async def unsubscribe(self, channel_id: int, actor_id: int) -> None:
-        """Stop delivering to a subscribed channel; copies in flight are withdrawn."""
-        if channel_id == self.admin.current.announce_channel_id:
-            raise Refused("That is the newsroom's announcement channel: it is not a "
-                          "subscription. Change it with `/newsroom setup announcement_channel`.")
-        if not await self.store.outbox.remove_destination(channel_id, actor_id=actor_id):
-            raise NotFound("That channel is not subscribed.")
-        self.courier.kick()
 
     async def sync_announcement(self) -> None:
         """Keep the announcement destination in step with the setting in force."""

@@ -99,8 +99,13 @@ class ReaderDesk:
                 continue
             dest = await self.store.outbox.destination(delivery.destination_id)
             link = jump_url(dest.guild_id, delivery.channel_id, delivery.message_ids[0])
-            sent += await self.notices.channel(delivery.channel_id,
-                                               f"{text[:1700]}\n{link_label}: {link}")
+            posted = await self.notices.channel(delivery.channel_id,
+                                                f"{text[:1700]}\n{link_label}: {link}")
+            sent += posted is not None
+            if posted is not None and dest.kind == "announcement":
+                # followers see it too, crossposted within the channel's hourly budget
+                await self.store.subscriptions.queue_crosspost(posted, delivery.channel_id)
+                self.courier.kick()
         return sent
 
     async def retract(self, story_id: int, actor: Actor, reason: str) -> CopyReport:

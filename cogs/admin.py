@@ -93,6 +93,7 @@ def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class AdminCog(commands.GroupCog, group_name="newsroom",
                group_description="Newsroom administration"):
     def __init__(self, bot: NewsroomBot) -> None:

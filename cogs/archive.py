@@ -63,12 +63,12 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
         url = self.bot.settings.story_url(story.id)
         link = f"On the web: <{url}>" if url else None
         if story.status == State.RETRACTED:
-            day = story.retracted_at.strftime("%-d %b %Y") if story.retracted_at else ""
+            day = discord_time(story.retracted_at, "D") if story.retracted_at else ""
             notice = render_retraction(story.id, article.headline, story.retraction_reason or "",
                                        day, current.name)
             await say(interaction, link, embeds=notice.embeds)
             return
-        labels = [correction_label(c, current.timezone) for c in corrections]
+        labels = [correction_label(c) for c in corrections]
         messages = render_article(article, story_id=story.id, agency_name=current.name,
                                   corrections=labels, url=url)
         await interaction.response.defer(ephemeral=True)
@@ -78,10 +78,9 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
     @app_commands.command(name="corrections", description="The corrections log, newest first")
     async def corrections(self, interaction: discord.Interaction) -> None:
         entries = await self.bot.readers.corrections_log()
-        tz = self.bot.admin.current.timezone
         lines = []
         for correction, story in entries:
-            label, text = correction_label(correction, tz)
+            label, text = correction_label(correction)
             lines.append(f"**{label}** · #{story.id} {story.headline}\n{text[:300]}")
         embed = discord.Embed(title="Corrections log",
                               description="\n\n".join(lines)[:4096] or "No corrections yet.")

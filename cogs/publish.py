@@ -10,7 +10,7 @@ from bot.app import NewsroomBot
 from bot.custom_ids import REDELIVER
 from bot.publishing import NextIssue
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, PersistentButton, actor_of, discord_time, say
+from cogs._common import EDITORIAL, EditorialCog, PersistentButton, actor_of, discord_time, say
 from cogs._story_option import AnyStory
 from storage.records import Delivery, Story
 from storage.states import DeliveryState
@@ -64,6 +64,7 @@ def queue_embed(nxt: NextIssue) -> discord.Embed:
     return embed
 
 
+@EDITORIAL
 class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                  group_description="Schedule and publish approved stories"):
     @app_commands.command(name="schedule", description="Schedule an approved story")

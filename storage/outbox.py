@@ -29,7 +29,7 @@ from sqlite_utils.db import NotFoundError
 from storage.base import Tables
 from storage.issues import MASTHEAD_HELD, MASTHEAD_NEEDS_SYNC, MASTHEAD_WANT_SQL
 from storage.records import CopyState, Delivery, Destination, iso, utcnow
-from storage.states import DeliveryState, State
+from storage.states import DeliveryState, DestinationMode, State
 
 WANT_SQL = (
     f"CASE s.status WHEN '{State.RETRACTED}' THEN '{State.RETRACTED}' ELSE 'r' || "
@@ -49,25 +49,30 @@ class Outbox(Tables):
     # ---- destinations --------------------------------------------------------------
 
     def add_destination(self, *, kind: str, guild_id: int, channel_id: int,
-                        added_by: int | None) -> tuple[Destination, bool]:
-        """Register a channel (or re-enable it); returns (destination, created)."""
+                        added_by: int | None, mode: str = DestinationMode.DELIVER,
+                        webhook_id: int | None = None) -> tuple[Destination, bool]:
+        """Register a channel (or re-enable it, or change its mode); returns
+        (destination, changed). A channel that now follows gets no more deliveries."""
         now = iso(utcnow())
         with self.atomic():
             row = self.one("SELECT * FROM destinations WHERE channel_id = ?", [channel_id])
             if row is None:
                 dest_id = self.insert("destinations", {
                     "kind": kind, "guild_id": guild_id, "channel_id": channel_id,
-                    "added_by": added_by, "active": 1, "created_at": now, "updated_at": now})
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
+                    "added_by": added_by, "active": 1, "mode": mode, "webhook_id": webhook_id,
+                    "created_at": now, "updated_at": now})
+                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id} {mode}")
                 return self.destination(dest_id), True
-            created = not row["active"] or row["kind"] != kind
+            created = not row["active"] or row["kind"] != kind or row["mode"] != mode
             if not created and row["warned_at"] is None:
                 return Destination.from_row(row), False
             self.db["destinations"].update(row["id"], {
                 "kind": kind, "active": 1, "disabled_reason": None, "warned_at": None,
-                "updated_at": now, "added_by": added_by})
+                "updated_at": now, "added_by": added_by, "mode": mode, "webhook_id": webhook_id})
+            if mode == DestinationMode.FOLLOW:
+                self._cancel_unsent(row["id"])
             if created:
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
+                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id} {mode}")
             return self.destination(row["id"]), created
 
     def remove_destination(self, channel_id: int, *, actor_id: int | None,
@@ -80,34 +85,37 @@ class Outbox(Tables):
                 return False
             self.db["destinations"].update(row["id"], {
                 "active": 0, "disabled_reason": reason, "updated_at": iso(utcnow())})
-            self.changed("UPDATE deliveries SET state = 'cancelled', crosspost = NULL, "
-                         "sync = (message_ids != '[]' OR sending_since IS NOT NULL), "
-                         "updated_at = ? WHERE destination_id = ? AND state IN "
-                         "('pending', 'failed')", [iso(utcnow()), row["id"]])
+            self._cancel_unsent(row["id"])
             self.audit("unsubscribe", actor_id=actor_id, detail=f"channel {channel_id}: {reason}")
         return True
+
+    def _cancel_unsent(self, dest_id: int) -> None:
+        """Copies not sent to a channel are not wanted there any more (withdrawn if
+        they land meanwhile)."""
+        self.changed("UPDATE deliveries SET state = 'cancelled', crosspost = NULL, "
+                     "sync = (message_ids != '[]' OR sending_since IS NOT NULL), "
+                     "updated_at = ? WHERE destination_id = ? AND state IN "
+                     "('pending', 'failed')", [iso(utcnow()), dest_id])
 
     def destination(self, dest_id: int) -> Destination:
         return Destination.from_row(self.db["destinations"].get(dest_id))
 
     def destinations(self, *, active_only: bool = True, kind: str | None = None,
-                     guild_id: int | None = None) -> list[Destination]:
+                     guild_id: int | None = None, mode: str | None = None
+                     ) -> list[Destination]:
         clauses, params = [], []
         if active_only:
             clauses.append("active = 1")
-        if kind:
-            clauses.append("kind = ?")
-            params.append(kind)
+        for column, value in (("kind", kind), ("mode", mode)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
         if guild_id is not None:
             clauses.append("guild_id = ?")
             params.append(guild_id)
         rows = self.db["destinations"].rows_where(" AND ".join(clauses) or None, params,
                                                   order_by="id")
         return [Destination.from_row(r) for r in rows]
-
-    def mark_destination_warned(self, dest_id: int) -> None:
-        with self.atomic():
-            self.db["destinations"].update(dest_id, {"warned_at": iso(utcnow())})
 
     def disable_destination(self, dest_id: int, reason: str) -> None:
         with self.atomic():
@@ -121,8 +129,9 @@ class Outbox(Tables):
     # ---- creating and reading deliveries -------------------------------------------
 
     def create_for_story(self, story_id: int, now: datetime, issue: int | None = None) -> None:
-        """One pending delivery per active destination; inside the publish transaction."""
-        for dest in self.destinations(active_only=True):
+        """One pending delivery per active destination the bot delivers to (Discord
+        copies the announcement to followers); inside the publish transaction."""
+        for dest in self.destinations(active_only=True, mode=DestinationMode.DELIVER):
             self.insert("deliveries", {
                 "story_id": story_id, "issue_id": issue, "destination_id": dest.id,
                 "channel_id": dest.channel_id,
@@ -225,6 +234,10 @@ class Outbox(Tables):
                 "attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL, "
                 "sending_since = NULL, updated_at = ? WHERE id = ? AND state = 'pending'",
                 [json.dumps(list(message_ids)), shown, now, now, delivery_id])
+            if done:  # the channel takes copies again: it is no longer failing
+                self.changed("UPDATE destinations SET warned_at = NULL WHERE warned_at IS NOT "
+                             "NULL AND id = (SELECT destination_id FROM deliveries WHERE id = ?)",
+                             [delivery_id])
             self._resync(delivery_id)
             row = self.one("SELECT sync FROM deliveries WHERE id = ?", [delivery_id])
         return bool(done) and not (row and row["sync"])

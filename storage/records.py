@@ -190,8 +190,25 @@ class Destination(Record):
     active: bool = True
     disabled_reason: str | None = None
     warned_at: datetime | None = None
+    """When deliveries here first failed for lack of access (the team was warned then);
+    it is disabled 24 hours later if access does not come back. None: not failing."""
+    mode: str = "deliver"
+    webhook_id: int | None = None
+    """The follow's webhook in the subscribed channel (mode "follow")."""
 
     _time_fields = ("created_at", "updated_at", "warned_at")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscribed channel as its server sees it: the destination and the last story
+    that reached it (None: nothing yet)."""
+
+    destination: Destination
+    last_story_id: int | None = None
+    last_headline: str | None = None
+    last_status: str | None = None
+    last_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The newsroom's SQLite store: one sqlite-utils Database, split by concern.
 
-Each part (`stories`, `jobs`, `review`, `outbox`, `tickets`, `archive`, `meta`,
-`issues`) is a `Tables` over the same connection, so a transaction opened here covers
-the writes of every part made inside it. The steps that span parts are the methods of
-`Store` itself, in one place: a story created with its sources and job, a draft
-finished or failed, an approval, a spike, a publication (story + deliveries + archive),
-an edition's issue (its stories, mastheads and deliveries), a correction and a
-retraction. Each is one `db.atomic()` block, so a crash leaves either all of it or
+Each part (`stories`, `jobs`, `review`, `outbox`, `subscriptions`, `tickets`, `archive`,
+`meta`, `issues`) is a `Tables` over the same connection, so a transaction opened here
+covers the writes of every part made inside it. The steps that span parts are the
+methods of `Store` itself, in one place: a story created with its sources and job, a
+draft finished or failed, an approval, a spike, a publication (story + deliveries +
+archive), an edition's issue (its stories, mastheads and deliveries), a correction and
+a retraction. Each is one `db.atomic()` block, so a crash leaves either all of it or
 none of it.
 
 `Store` is synchronous and must be used from one thread; `AsyncStore` (storage.worker)
@@ -43,8 +43,9 @@ from storage.records import (
     utcnow,
 )
 from storage.review import Review
-from storage.states import Move, State
+from storage.states import DestinationMode, Move, State
 from storage.stories import Stories
+from storage.subscriptions import Subscriptions
 from storage.tickets import Tickets
 
 
@@ -78,6 +79,7 @@ class Store:
         self.jobs = DraftJobs(self.db)
         self.review = Review(self.db)
         self.outbox = Outbox(self.db)
+        self.subscriptions = Subscriptions(self.db)
         self.tickets = Tickets(self.db)
         self.archive = Archive(self.db)
         self.meta = Meta(self.db)
@@ -204,7 +206,8 @@ class Store:
                     due_at=edition.due_at, edition=edition.name, dated=edition.dated,
                     link_base=edition.link_base, story_ids=[i.story_id for i in published])
                 self.issues.add_mastheads(number, [
-                    (d.id, d.channel_id, d.kind) for d in self.outbox.destinations()], now)
+                    (d.id, d.channel_id, d.kind) for d in self.outbox.destinations(
+                        active_only=True, mode=DestinationMode.DELIVER)], now)
                 for item in published:
                     self.outbox.create_for_story(item.story_id, now, issue=number)
                     self.archive.file(item.story_id, item.archive, State.PUBLISHED, now)

@@ -27,6 +27,7 @@ from storage.outbox import Outbox
 from storage.review import Review
 from storage.store import Store
 from storage.stories import Stories
+from storage.subscriptions import Subscriptions
 from storage.tickets import Tickets
 
 T = TypeVar("T")
@@ -88,7 +89,6 @@ class AsyncOutbox(AsyncPart[Outbox]):
     remove_destination = offload(Outbox.remove_destination)
     destination = offload(Outbox.destination)
     destinations = offload(Outbox.destinations)
-    mark_destination_warned = offload(Outbox.mark_destination_warned)
     disable_destination = offload(Outbox.disable_destination)
     deliveries = offload(Outbox.deliveries)
     delivery = offload(Outbox.delivery)
@@ -112,6 +112,14 @@ class AsyncOutbox(AsyncPart[Outbox]):
     record_crosspost = offload(Outbox.record_crosspost)
     crosspost_times = offload(Outbox.crosspost_times)
     set_crosspost = offload(Outbox.set_crosspost)
+
+
+class AsyncSubscriptions(AsyncPart[Subscriptions]):
+    of_guild = offload(Subscriptions.of_guild)
+    failing = offload(Subscriptions.failing)
+    queue_crosspost = offload(Subscriptions.queue_crosspost)
+    queued_crossposts = offload(Subscriptions.queued_crossposts)
+    notice_crossposted = offload(Subscriptions.notice_crossposted)
 
 
 class AsyncTickets(AsyncPart[Tickets]):
@@ -173,6 +181,7 @@ class AsyncStore(AsyncPart[Store]):
         self.jobs = AsyncJobs(self, lambda s: s.jobs)
         self.review = AsyncReview(self, lambda s: s.review)
         self.outbox = AsyncOutbox(self, lambda s: s.outbox)
+        self.subscriptions = AsyncSubscriptions(self, lambda s: s.subscriptions)
         self.tickets = AsyncTickets(self, lambda s: s.tickets)
         self.archive = AsyncArchive(self, lambda s: s.archive)
         self.meta = AsyncMeta(self, lambda s: s.meta)

@@ -14,8 +14,9 @@ import pytest
 
 from bot import courier
 from tests.e2e.conftest import Newsroom
-from tests.e2e.helpers import make_story, wait_for
+from tests.e2e.helpers import commands_shown_to_everyone, make_story, wait_for
 from tests.e2e.test_publishing import drained, subscribe
+from tests.fakes.fake_discord_commands import CommandUnavailable
 from tests.fakes.fake_discord_messages import CROSSPOSTED
 from tests.fakes.invariant import story_of
 from tests.fakes.invariant_issues import issue_of, shown_entries
@@ -217,9 +218,12 @@ async def test_the_running_order_refuses_what_it_cannot_do(newsroom: Newsroom) -
         handle = await newsroom.invoke("editor1", "publish order",
                                        {"story": story, "position": position})
         assert handle.ephemeral and message in handle.text(), handle.text()
-    reader = await newsroom.invoke("reader", "publish order",
-                                   {"story": queued[0], "position": 1})
-    assert reader.ephemeral
+    with pytest.raises(CommandUnavailable):  # hidden: editorial commands need Manage Messages
+        await newsroom.invoke("reader", "publish order", {"story": queued[0], "position": 1})
+    with commands_shown_to_everyone(newsroom):
+        reader = await newsroom.invoke("reader", "publish order",
+                                       {"story": queued[0], "position": 1})
+    assert reader.ephemeral and "editor" in reader.text(), reader.text()
     assert newsroom.db() == before
     assert [s.id for s in await newsroom.bot.store.issues.running_order()] == order == queued
 
@@ -258,3 +262,29 @@ async def test_an_issue_larger_than_one_batch_goes_out_without_pausing(
     want = [("issue", 1), *(("story", s) for s in stories)]
     await wait_for(lambda: all(sequence(newsroom, c) == want
                                for c in ("announcements", "general")), timeout=10)
+
+
+async def test_a_following_server_gets_the_issue_through_discord_and_its_retractions(
+        newsroom: Newsroom) -> None:
+    """Follow mode: Discord copies the announcement channel's masthead and stories into
+    the follower's channel; the bot sends nothing there itself, and the masthead's edits
+    (links once the stories landed, a retraction struck) reach the copy."""
+    await subscribe(newsroom, "owner2", "news", guild=newsroom.discord.world.other_guild_id,
+                    mode=None)
+    assert len(newsroom.discord.followers) == 1
+    a, b = await scheduled(newsroom, 2)
+    await newsroom.bot.publisher.run_edition(datetime.now(UTC))
+    await drained(newsroom)
+    assert sequence(newsroom, "news") == [("issue", 1), ("story", a), ("story", b)]
+    with sqlite3.connect(newsroom.db_path) as db:
+        channels = {row[0] for row in db.execute("SELECT channel_id FROM deliveries")}
+    assert channels == {newsroom.channel("announcements")}  # no bot-sent part in #news
+    source = masthead(newsroom, "announcements", 1)
+    assert masthead(newsroom, "news", 1)["embeds"] == source["embeds"]
+
+    handle = await newsroom.invoke("editor1", "retract",
+                                   {"story": a, "reason": "The ruling was reversed."})
+    await handle.wait_final()
+    await drained(newsroom)
+    entries = shown_entries(masthead(newsroom, "news", 1))
+    assert [e.struck for e in entries] == [True, False]
