@@ -37,6 +37,7 @@ from storage.worker import AsyncStore
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 16
+DUE_BATCH = 1000
 MAX_ATTEMPTS = 8
 LOST_ACCESS_CODES = {10003, 50001, 50013}  # unknown channel, missing access/permissions
 LOST_ACCESS_FOR = timedelta(hours=24)
@@ -121,9 +122,11 @@ class Courier:
             await self._sleep()
 
     async def _pass(self) -> None:
-        due = await self.store.outbox.due(self.clock())
+        due = await self.store.outbox.due(self.clock(), limit=DUE_BATCH)
         if due:
             await asyncio.gather(*(self._send_guarded(d) for d in due))
+            if len(due) == DUE_BATCH:
+                self.kick()  # more are due (an issue to many channels): no sleep between
         stale = await self.store.outbox.out_of_sync(self.clock())
         if stale:
             await asyncio.gather(*(self._repair(d.id) for d in stale))
@@ -180,10 +183,12 @@ class Courier:
                     await self._retry_later(delivery, exc)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.issue_id is not None and await self._wait_for_parts_ahead(delivery):
+            return
         claim = await self.store.outbox.claim(delivery.id)
         if claim is None:
             return
-        rendition = await self.renditions.current(delivery.story_id)
+        rendition = await self.renditions.of(claim.delivery)
         if claim.story_status != State.PUBLISHED or rendition.retraction:
             await self.store.outbox.cancel(delivery.id)
             await self.keeper.bring_in_line(delivery.id)
@@ -207,6 +212,16 @@ class Courier:
         if not await self.store.outbox.mark_sent(delivery.id, sent,
                                                  rendition.key if complete else "partial"):
             await self.keeper.bring_in_line(delivery.id)
+
+    async def _wait_for_parts_ahead(self, delivery: Delivery) -> bool:
+        """An issue reads in order in every channel: its masthead, then its stories in
+        running order. A part whose elders are still to go (waiting on a retry) waits
+        for them; True when it was put back."""
+        ahead = await self.store.issues.ahead_of(delivery.id)
+        if ahead is None:
+            return False
+        await self.store.issues.postpone(delivery.id, ahead)
+        return True
 
     async def _repair(self, delivery_id: int) -> None:
         async with self.semaphore, self._locked(delivery_id):
@@ -270,10 +285,11 @@ class Courier:
             await self.keeper.bring_in_line(delivery.id)  # cancelled meanwhile
             return
         if give_up:
+            what = (f"story #{delivery.story_id}" if delivery.story_id is not None
+                    else f"the masthead of issue {delivery.issue_id}")
             await self.notices.team(
-                f"Delivery of story #{delivery.story_id} to <#{delivery.channel_id}> failed "
-                f"{attempts} times and was given up ({error}). `/publish deliveries` can "
-                "retry it.")
+                f"Delivery of {what} to <#{delivery.channel_id}> failed {attempts} times and "
+                f"was given up ({error}). `/publish deliveries` can retry it.")
         else:
             log.info("delivery %s failed (%s); retry at %s", delivery.id, error, retry_at)
 

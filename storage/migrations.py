@@ -11,6 +11,7 @@ import json
 from sqlite_utils import Database
 
 import storage.migrations_first  # noqa: F401 - registers m001-m006 first, in order
+from storage import schema_issues
 from storage.registry import migrations
 
 __all__ = ["known", "migrations", "unknown"]
@@ -137,3 +138,9 @@ def m010_readers(db: Database) -> None:
     db.execute("ALTER TABLE destinations ADD COLUMN webhook_id INTEGER")
     db.execute("CREATE TABLE notice_crossposts (message_id INTEGER PRIMARY KEY, "
                "channel_id INTEGER NOT NULL, queued_at TEXT NOT NULL)")
+
+
+@migrations()
+def m015_issues(db: Database) -> None:
+    """Editions go out as numbered issues, each with a masthead (`storage.schema_issues`)."""
+    schema_issues.create(db)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from storage.archive import Archive
+from storage.issues import Issues
 from storage.jobs import DraftJobs
 from storage.meta import Meta
 from storage.outbox import Outbox
@@ -146,6 +147,18 @@ class AsyncMeta(AsyncPart[Meta]):
     record_edition = offload(Meta.record_edition)
 
 
+class AsyncIssues(AsyncPart[Issues]):
+    running_order = offload(Issues.running_order)
+    enqueue = offload(Issues.enqueue)
+    place = offload(Issues.place)
+    latest_number = offload(Issues.latest_number)
+    get = offload(Issues.get)
+    numbers_of = offload(Issues.numbers_of)
+    masthead = offload(Issues.masthead)
+    ahead_of = offload(Issues.ahead_of)
+    postpone = offload(Issues.postpone)
+
+
 class AsyncStore(AsyncPart[Store]):
     """`await store.part.method(...)` runs `Store.part.method` in the store's own thread."""
 
@@ -155,6 +168,7 @@ class AsyncStore(AsyncPart[Store]):
     approve = offload(Store.approve)
     spike = offload(Store.spike)
     publish = offload(Store.publish)
+    publish_issue = offload(Store.publish_issue)
     correct = offload(Store.correct)
     retract = offload(Store.retract)
 
@@ -171,6 +185,7 @@ class AsyncStore(AsyncPart[Store]):
         self.tickets = AsyncTickets(self, lambda s: s.tickets)
         self.archive = AsyncArchive(self, lambda s: s.archive)
         self.meta = AsyncMeta(self, lambda s: s.meta)
+        self.issues = AsyncIssues(self, lambda s: s.issues)
 
     async def open(self) -> AsyncStore:
         if self._opened is None:

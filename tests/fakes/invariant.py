@@ -14,6 +14,7 @@ connection and the fake Discord's live messages, and lists every disagreement:
   story threads) shows a retracted story's text anywhere, followers' copies included;
 - a follower's copy (a crosspost Discord made into a following channel) of a story's
   first part carries every correction note, as the bot's own copies do.
+- every issue's masthead agrees with the issue (`tests.fakes.invariant_issues`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 from tests.fakes.fake_discord_messages import IS_CROSSPOST
 from tests.fakes.fake_discord_world import ANNOUNCEMENT_THREAD, PRIVATE_THREAD, PUBLIC_THREAD
+from tests.fakes.invariant_issues import check_mastheads
 
 _THREADS = {ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD}
 _SPACE = re.compile(r"\s+")
@@ -106,15 +108,17 @@ def check_copies(fake: Any, db_path: Path) -> list[str]:
             story = story_of(record.current) if record.author_id == bot else None
             if story is not None:
                 mine.setdefault((channel_id, story), set()).add(record.id)
-    for row in deliveries:
+    copies = [row for row in deliveries if row["story_id"] is not None]  # not mastheads
+    for row in copies:
         problems += _check_delivery(fake, row, stories.get(row["story_id"]), mine)
-    claimed = {(r["channel_id"], r["story_id"]) for r in deliveries}
+    claimed = {(r["channel_id"], r["story_id"]) for r in copies}
     for (channel_id, story), ids in mine.items():
         if (channel_id, story) not in claimed and channel_id in _reader_channels(fake):
             problems.append(f"story #{story} has {len(ids)} message(s) in channel {channel_id} "
                             "that no delivery accounts for")
     problems += _retracted_text_anywhere(fake, stories)
     problems += _followers_copies(fake, stories)
+    problems += check_mastheads(fake, db_path, _reader_channels(fake))
     return problems
 
 

@@ -61,6 +61,7 @@ COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("publish unschedule", {"story": "{scheduled}"}),
     ("publish now", {"story": "{approved}"}),
     ("publish queue", {}),
+    ("publish order", {"story": "{scheduled}", "position": 1}),
     ("publish deliveries", {"story": "{published}"}),
     ("triage list", {}),
     ("triage resolve", {"ticket": "{ticket}", "action": "dismiss"}),
