@@ -147,6 +147,7 @@ class Courier:
             while True:
                 free = await self.crossposter.next_free()
                 queued = free is not None and free <= utcnow() + timedelta(seconds=1)
+                queued = queued or self.crossposter.running  # its DONE is still to come
                 if not await self.store.outbox.unsettled() and not queued:
                     return
                 self.kick()

@@ -40,6 +40,7 @@ class Crossposter:
         self.per_hour = 10
         self.window = 3600.0
         self._blocked: dict[int, float] = {}  # channel -> monotonic time Discord said to wait
+        self._passes = 0  # passes under way: their last writes may still be to come
 
     async def room(self, channel_id: int) -> int:
         if self._blocked.get(channel_id, 0.0) > time.monotonic():
@@ -50,6 +51,17 @@ class Crossposter:
     async def run(self) -> None:
         """Crosspost every queued copy the budget allows, oldest first, then the notices
         posted in the channel (corrections, retractions)."""
+        self._passes += 1
+        try:
+            await self._run()
+        finally:
+            self._passes -= 1
+
+    @property
+    def running(self) -> bool:
+        return self._passes > 0
+
+    async def _run(self) -> None:
         for delivery in await self.store.outbox.pending_crossposts():
             done = await self.store.outbox.crossposted(delivery.message_ids)
             todo = [m for m in delivery.message_ids if m not in done]
