@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ("fanout", "search", "startup", "loop_lag", "drafting", "grounding", "web",
-           "prompt_cache")
+           "prompt_cache", "issue_fanout")
 
 
 def run_one(name: str, flags: list[str], out: Path) -> tuple[int, float]:

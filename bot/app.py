@@ -34,6 +34,7 @@ from bot.publishing import Publisher
 from bot.readers import ReaderDesk
 from bot.ready import PromptReadyState
 from bot.scheduling import EditionScheduler
+from bot.subscriptions import SubscriptionDesk
 from bot.web.health import GatewayWatch, Probes
 from bot.web.server import WebServer
 from storage.records import utcnow
@@ -49,7 +50,7 @@ EDITORIAL_EXTENSIONS = (
     "cogs.corrections",
     "cogs.triage",
 )
-READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive")
+READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive", "cogs.help")
 EXTENSIONS = EDITORIAL_EXTENSIONS + READER_EXTENSIONS
 
 READY_GRACE = 30.0
@@ -143,6 +144,8 @@ class NewsroomBot(commands.Bot):
                                    self.notices)
         self.readers = ReaderDesk(self.store, self.admin, settings, self.desk, self.courier,
                                   self.notices, self.port)
+        self.subscriptions = SubscriptionDesk(self.store, self.admin, settings, self.port,
+                                              self.courier)
         self.web = WebServer(settings, self.store, Probes(
             GatewayWatch(self).state, self.publisher.next_edition,
             lambda: self.admin.current.timezone)) if settings.http_address else None

@@ -9,6 +9,7 @@ never shows them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,14 +39,29 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+EDITION_NAME = re.compile(r"^[\w][\w '&.-]{0,31}$")
+"""An edition's name as readers see it in a masthead ("Morning", "Late edition")."""
+
+
+def split_edition(entry: str) -> tuple[str | None, str]:
+    """`Morning=0 8 * * *` -> ("Morning", "0 8 * * *"); a bare cron line has no name."""
+    name, sep, cron = entry.partition("=")
+    return (name.strip(), cron.strip()) if sep else (None, entry.strip())
+
+
 def parse_editions(value: str) -> tuple[str, ...]:
-    """Split `;`-separated crontab lines and validate each; raise ValueError naming the bad one."""
+    """Split `;`-separated edition lines (`cron`, or `Name=cron`) and validate each; raise
+    ValueError naming the bad one."""
     parts = tuple(p.strip() for p in value.split(";") if p.strip())
     if not parts:
         raise ValueError("give at least one cron expression, e.g. '0 8 * * *'")
     for part in parts:
+        name, cron = split_edition(part)
+        if name is not None and not EDITION_NAME.match(name):
+            raise ValueError(f"'{name}' is not an edition name (1-32 letters, digits, "
+                             "spaces or - ' & ., e.g. 'Morning=0 8 * * *')")
         try:
-            CronTrigger.from_crontab(part, timezone="UTC")
+            CronTrigger.from_crontab(cron, timezone="UTC")
         except ValueError as exc:
             raise ValueError(f"'{part}' is not a valid cron expression ({exc})") from None
     return parts

@@ -2,7 +2,8 @@
 
 A copy is the messages of one delivery in one channel. The store says what the story
 wants its copies to show now (the current text with every correction note, or the
-retraction notice) and what each copy shows; `CopyKeeper.bring_in_line` edits, adds,
+retraction notice; for an issue's masthead, its contents as they stand, see
+`storage.issues`) and what each copy shows; `CopyKeeper.bring_in_line` edits, adds,
 deletes or stubs messages until the copy matches, then records what it shows.
 It is the only code that changes a copy after it was sent, so a correction, a
 retraction and a copy landing late can never undo each other's work.
@@ -14,13 +15,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.admin import Admin
 from bot.article import Article
 from bot.discord_port import DiscordPort
+from bot.issues import masthead_links, render_masthead
 from bot.render import RenderedMessage, render_article, render_retraction
 from storage.records import Correction, Delivery, Revision, Story, utcnow
 from storage.states import DeliveryState, State
@@ -31,14 +32,14 @@ log = logging.getLogger(__name__)
 
 STUB = RenderedMessage("(This part of the story was folded into the message above.)")
 RETRACTED_STUB = RenderedMessage("(Retracted: see the notice above.)")
-LABEL_RE = re.compile(r"story #(\d+)(?: · continued \((\d+)/\d+\))?$")
+LABEL_RE = re.compile(r"((?:story|issue) #\d+)(?: · continued \((\d+)/\d+\))?$")
 
 
 @dataclass(frozen=True)
 class Rendition:
     """The messages a story's copies must show, and the key recorded once they do."""
 
-    story_id: int
+    story_id: int | None
     key: str
     parts: list[RenderedMessage]
 
@@ -48,16 +49,18 @@ class Rendition:
         return self.key == State.RETRACTED
 
 
-def correction_label(correction: Correction, timezone: str) -> tuple[str, str]:
-    """('Correction, 24 Nov 2026', text): the note every delivered copy carries."""
-    day = correction.created_at.astimezone(ZoneInfo(timezone)).strftime("%-d %b %Y")
+def correction_label(correction: Correction) -> tuple[str, str]:
+    """('Correction, <t:...:D>', text): the note every delivered copy carries, its date a
+    Discord timestamp (each reader sees it in their own zone)."""
+    day = discord.utils.format_dt(correction.created_at, "D")
     return f"{correction.kind.capitalize()}, {day}", correction.text
 
 
-def part_index(label: str, story_id: int) -> int | None:
-    """Which part of story `story_id` a message is, from an embed's author line."""
+def part_index(label: str, subject: str) -> int | None:
+    """Which part of `subject` ('story #12', 'issue #3') a message is, from an embed's
+    author line."""
     match = LABEL_RE.search(label)
-    if match is None or int(match.group(1)) != story_id:
+    if match is None or match.group(1) != subject:
         return None
     return int(match.group(2)) - 1 if match.group(2) else 0
 
@@ -69,6 +72,15 @@ class Renditions:
         self.store = store
         self.admin = admin
         self._cache: dict[tuple[int, str], Rendition] = {}
+
+    async def of(self, delivery: Delivery) -> Rendition:
+        """What this part must show: its story's copy, or its issue's masthead."""
+        if delivery.story_id is not None:
+            return await self.current(delivery.story_id)
+        masthead = await self.store.issues.masthead(delivery.id)
+        part = render_masthead(masthead.issue, self.admin.current.name,
+                               masthead_links(masthead))
+        return Rendition(None, masthead.key, [part])
 
     async def current(self, story_id: int) -> Rendition:
         def read(s: Store) -> tuple[Story, Revision, list[Correction]]:
@@ -84,13 +96,13 @@ class Renditions:
         article = Article.from_dict(revision.article)
         current = self.admin.current
         if key == State.RETRACTED:
-            day = (story.retracted_at or utcnow()).strftime("%-d %b %Y")
+            day = discord.utils.format_dt(story.retracted_at or utcnow(), "D")
             parts = [render_retraction(story_id, article.headline, story.retraction_reason or "",
                                        day, current.name)]
         else:
-            labels = [correction_label(c, current.timezone) for c in corrections]
+            labels = [correction_label(c) for c in corrections]
             parts = render_article(article, story_id=story_id, agency_name=current.name,
-                                   corrections=labels,
+                                   corrections=labels, label=story.publish_label,
                                    url=self.admin.settings.story_url(story_id))
         rendition = Rendition(story_id, key, parts)
         self._cache = {k: v for k, v in self._cache.items() if k[0] != story_id}
@@ -120,7 +132,7 @@ class CopyKeeper:
         delivery = state.delivery
         try:
             if delivery.state == DeliveryState.SENT and not state.up_to_date:
-                rendition = await self.renditions.current(delivery.story_id)
+                rendition = await self.renditions.of(delivery)
                 ids = await self._rewrite(delivery, rendition, state.announcement)
                 await self.store.outbox.set_shown(delivery.id, ids, rendition.key)
                 gone = delivery.message_ids and delivery.message_ids[0] not in ids
@@ -203,16 +215,17 @@ class CopyKeeper:
     async def find_landed(self, delivery: Delivery) -> tuple[list[int], list[int]]:
         """The parts of this delivery already in the channel, in order, and duplicates.
 
-        Parts are recognised by the story number in their author line, among the bot's
-        own messages posted after the delivery was created; a channel receives a story
-        once, so any such message belongs to this delivery.
+        Parts are recognised by the story (or issue) number in their author line, among
+        the bot's own messages posted after the delivery was created; a channel receives
+        a story, and an issue's masthead, once, so any such message belongs to this
+        delivery.
         """
         by_index: dict[int, int] = {}
         duplicates: list[int] = []
         async for posted in self.port.history(delivery.channel_id, delivery.created_at):
             if posted.author_id != self.port.user_id:
                 continue
-            index = next((i for i in (part_index(label, delivery.story_id)
+            index = next((i for i in (part_index(label, delivery.subject)
                                       for label in posted.labels) if i is not None), None)
             if index is None:
                 continue

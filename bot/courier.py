@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 import discord
@@ -30,16 +30,20 @@ from bot.crossposts import Crossposter
 from bot.discord_port import DiscordPort
 from bot.log import log_context
 from bot.notices import Notices
-from storage.records import Delivery, utcnow
+from storage.records import Delivery, Destination, utcnow
 from storage.states import State
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 16
+DUE_BATCH = 1000
 MAX_ATTEMPTS = 8
 LOST_ACCESS_CODES = {10003, 50001, 50013}  # unknown channel, missing access/permissions
-LOST_ACCESS_LIMIT = 3
+LOST_ACCESS_FOR = timedelta(hours=24)
+"""A channel the bot lost access to is retried this long before it is disabled (an admin
+fixing a permission overnight loses nothing)."""
+LOST_ACCESS_MAX_DELAY = 3600.0
 SEND_ERRORS = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError,
                OSError)
 
@@ -82,6 +86,9 @@ class Courier:
         self.notices = notices
         self.semaphore = asyncio.Semaphore(CONCURRENCY)
         self.backoff_base = 5.0
+        self.lost_access_for = LOST_ACCESS_FOR
+        self.clock: Callable[[], datetime] = utcnow
+        """Now, for due deliveries and backoffs (tests move it on instead of sleeping)."""
         self.started_at = utcnow()
         """Deliveries older than this process may have left parts in Discord unrecorded
         (a crash, a restored backup): they are reconciled before they are sent."""
@@ -115,10 +122,12 @@ class Courier:
             await self._sleep()
 
     async def _pass(self) -> None:
-        due = await self.store.outbox.due(utcnow())
+        due = await self.store.outbox.due(self.clock(), limit=DUE_BATCH)
         if due:
             await asyncio.gather(*(self._send_guarded(d) for d in due))
-        stale = await self.store.outbox.out_of_sync(utcnow())
+            if len(due) == DUE_BATCH:
+                self.kick()  # more are due (an issue to many channels): no sleep between
+        stale = await self.store.outbox.out_of_sync(self.clock())
         if stale:
             await asyncio.gather(*(self._repair(d.id) for d in stale))
         await self.crossposter.run()
@@ -128,7 +137,7 @@ class Courier:
                              await self.crossposter.next_free()) if t is not None]
         timeout = 30.0
         if times:
-            timeout = min(timeout, max((min(times) - utcnow()).total_seconds(), 0.05))
+            timeout = min(timeout, max((min(times) - self.clock()).total_seconds(), 0.05))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -138,6 +147,7 @@ class Courier:
             while True:
                 free = await self.crossposter.next_free()
                 queued = free is not None and free <= utcnow() + timedelta(seconds=1)
+                queued = queued or self.crossposter.running  # its DONE is still to come
                 if not await self.store.outbox.unsettled() and not queued:
                     return
                 self.kick()
@@ -174,10 +184,12 @@ class Courier:
                     await self._retry_later(delivery, exc)
 
     async def _send(self, delivery: Delivery) -> None:
+        if delivery.issue_id is not None and await self._wait_for_parts_ahead(delivery):
+            return
         claim = await self.store.outbox.claim(delivery.id)
         if claim is None:
             return
-        rendition = await self.renditions.current(delivery.story_id)
+        rendition = await self.renditions.of(claim.delivery)
         if claim.story_status != State.PUBLISHED or rendition.retraction:
             await self.store.outbox.cancel(delivery.id)
             await self.keeper.bring_in_line(delivery.id)
@@ -202,6 +214,16 @@ class Courier:
                                                  rendition.key if complete else "partial"):
             await self.keeper.bring_in_line(delivery.id)
 
+    async def _wait_for_parts_ahead(self, delivery: Delivery) -> bool:
+        """An issue reads in order in every channel: its masthead, then its stories in
+        running order. A part whose elders are still to go (waiting on a retry) waits
+        for them; True when it was put back."""
+        ahead = await self.store.issues.ahead_of(delivery.id)
+        if ahead is None:
+            return False
+        await self.store.issues.postpone(delivery.id, ahead)
+        return True
+
     async def _repair(self, delivery_id: int) -> None:
         async with self.semaphore, self._locked(delivery_id):
             await self.keeper.bring_in_line(delivery_id)
@@ -209,46 +231,68 @@ class Courier:
     # ---- failures ------------------------------------------------------------------
 
     async def _lost_access(self, delivery: Delivery, exc: discord.HTTPException) -> None:
-        """403/404 on a channel: warn the team at once, retry, and disable it after that."""
+        """403/404 on a channel: warn the team at once, retry with backoff for a day, then
+        disable it and tell the team and the member who subscribed it."""
         code = getattr(exc, "code", 0)
         if isinstance(exc, discord.NotFound) and code not in LOST_ACCESS_CODES:
             await self._retry_later(delivery, exc)
             return
         dest = await self.store.outbox.destination(delivery.destination_id)
         reason = f"no access to <#{dest.channel_id}> (Discord {exc.status}: {exc.text or code})"
-        if delivery.attempts + 1 < LOST_ACCESS_LIMIT:
-            if dest.warned_at is None:
-                await self.notices.team(f"Warning: {reason}. I will retry, and stop delivering "
-                                        f"there after {LOST_ACCESS_LIMIT} failed attempts.")
-                await self.store.outbox.mark_destination_warned(dest.id)
-            await self._retry_later(delivery, exc, quiet=True)
+        now = self.clock()
+        since, first = await self.store.subscriptions.failing(dest.id, now)
+        if now - since < self.lost_access_for:
+            if first:
+                await self.notices.team(f"Warning: {reason}. I will keep retrying for "
+                                        f"{_hours(self.lost_access_for)}, then stop delivering "
+                                        "there.")
+            delay = min(self.backoff_base * 2 ** delivery.attempts, LOST_ACCESS_MAX_DELAY)
+            retry_at = min(now + timedelta(seconds=delay), since + self.lost_access_for)
+            await self._retry_later(delivery, exc, retry_at=retry_at)
             return
         if await self.store.outbox.retry_later(delivery.id, error=reason, retry_at=None):
             await self.store.outbox.disable_destination(dest.id, reason)
-            await self.notices.team(f"Deliveries to <#{dest.channel_id}> are now disabled: "
-                                    f"{reason}. A server admin there can `/subscribe` it again "
-                                    "once I have access.")
-            log.warning("destination %s disabled: %s", dest.channel_id, reason)
+            await self._disabled(dest, reason)
         else:
             await self.keeper.bring_in_line(delivery.id)
 
+    async def _disabled(self, dest: Destination, reason: str) -> None:
+        """Tell the team, and the server that subscribed where the bot can still speak to
+        it: the member who subscribed, by DM."""
+        log.warning("destination %s disabled: %s", dest.channel_id, reason)
+        told = ""
+        if dest.added_by is not None and dest.kind != "announcement":
+            dm = await self.notices.member(dest.added_by, (
+                f"Deliveries of {self.notices.agency} to <#{dest.channel_id}> have stopped: I "
+                f"had {reason} for {_hours(self.lost_access_for)}. Give me View Channel, Send "
+                "Messages and Embed Links there, then `/subscribe` it again."))
+            told = (f" <@{dest.added_by}>, who subscribed it, was told by DM." if dm else
+                    f" I could not DM <@{dest.added_by}>, who subscribed it.")
+        await self.notices.team(f"Deliveries to <#{dest.channel_id}> are now disabled: {reason}, "
+                                f"for {_hours(self.lost_access_for)}.{told} A server admin "
+                                "there can `/subscribe` it again once I have access.")
+
     async def _retry_later(self, delivery: Delivery, exc: BaseException,
-                           quiet: bool = False) -> None:
+                           retry_at: datetime | None = None) -> None:
+        """Back off and try again (given up after MAX_ATTEMPTS, unless the caller chose
+        when: lost access has its own deadline)."""
         attempts = delivery.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:300]
-        give_up = attempts >= MAX_ATTEMPTS and not quiet
-        delay = min(self.backoff_base * 2 ** delivery.attempts, 600.0)
-        retry_at = None if give_up else utcnow() + timedelta(seconds=delay)
+        give_up = attempts >= MAX_ATTEMPTS and retry_at is None
+        if retry_at is None and not give_up:
+            retry_at = self.clock() + timedelta(
+                seconds=min(self.backoff_base * 2 ** delivery.attempts, 600.0))
         if not await self.store.outbox.retry_later(delivery.id, error=error, retry_at=retry_at):
             await self.keeper.bring_in_line(delivery.id)  # cancelled meanwhile
             return
         if give_up:
+            what = (f"story #{delivery.story_id}" if delivery.story_id is not None
+                    else f"the masthead of issue {delivery.issue_id}")
             await self.notices.team(
-                f"Delivery of story #{delivery.story_id} to <#{delivery.channel_id}> failed "
-                f"{attempts} times and was given up ({error}). `/publish deliveries` can "
-                "retry it.")
+                f"Delivery of {what} to <#{delivery.channel_id}> failed {attempts} times and "
+                f"was given up ({error}). `/publish deliveries` can retry it.")
         else:
-            log.info("delivery %s failed (%s); retry in %.0f s", delivery.id, error, delay)
+            log.info("delivery %s failed (%s); retry at %s", delivery.id, error, retry_at)
 
     # ---- copies of one story, for the editor who changed it -------------------------
 
@@ -269,3 +313,8 @@ class Courier:
                 report.updated.append(delivery)
         self.kick()
         return report
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} hours" if hours >= 1 else f"{span.total_seconds():g} s"

@@ -49,3 +49,5 @@ REPORT = CustomId("report", (("story", NUMBER),))
 """Under every published post: a reader reports an error."""
 SOURCES = CustomId("sources", (("story", NUMBER),))
 """Under every published post: a reader sees the sources."""
+SUBSCRIPTION_TEST = CustomId("subtest", (("channel", NUMBER),))
+"""Under `/subscriptions` (a server's own answer): send a test to one subscribed channel."""

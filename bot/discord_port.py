@@ -52,6 +52,10 @@ class DiscordPort(Protocol):
 
     async def dm(self, user_id: int, text: str) -> None: ...
 
+    async def follow(self, channel_id: int, target_id: int) -> int: ...
+
+    async def unfollow(self, webhook_id: int) -> None: ...
+
 
 def post_view(story_id: int) -> discord.ui.View:
     """Buttons on every published post; handled by the feedback cog's dynamic items."""
@@ -122,6 +126,17 @@ class ClientPort:
         with priority(Priority.NOTICE):
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
             await user.send(text[:2000])
+
+    async def follow(self, channel_id: int, target_id: int) -> int:
+        """Make `target_id` follow announcement channel `channel_id`; the webhook's id
+        (an admin's /subscribe waits on it: paced at the default, interactive priority)."""
+        data = await self.client.http.follow_webhook(
+            channel_id, webhook_channel_id=target_id, reason="/subscribe mode: follow")
+        return int(data["webhook_id"])  # type: ignore[index]
+
+    async def unfollow(self, webhook_id: int) -> None:
+        route = discord.http.Route("DELETE", "/webhooks/{webhook_id}", webhook_id=webhook_id)
+        await self.client.http.request(route, reason="/unsubscribe")
 
 
 def _labels(embeds: Sequence[discord.Embed]) -> tuple[str, ...]:

@@ -21,6 +21,10 @@ class Notices:
         self.port = port
         self.admin = admin
 
+    @property
+    def agency(self) -> str:
+        return self.admin.current.name
+
     async def team(self, text: str) -> None:
         """A notice in the editorial channel (late editions, disabled channels...)."""
         channel_id = self.admin.current.editorial_channel_id
@@ -32,11 +36,20 @@ class Notices:
         except discord.HTTPException as exc:
             log.warning("could not post a notice to the editorial channel: %s", exc)
 
-    async def channel(self, channel_id: int, text: str) -> bool:
-        """A notice in a reader channel; editors' words never read as mentions."""
+    async def channel(self, channel_id: int, text: str) -> int | None:
+        """A notice in a reader channel (its message id; None when it failed); editors'
+        words never read as mentions."""
         try:
-            await self.port.post_text(channel_id, discord.utils.escape_mentions(text))
+            return await self.port.post_text(channel_id, discord.utils.escape_mentions(text))
         except discord.HTTPException as exc:
             log.info("notice to %s failed: %s", channel_id, exc)
+            return None
+
+    async def member(self, user_id: int, text: str) -> bool:
+        """A direct message to one member; False when Discord refuses it (DMs closed)."""
+        try:
+            await self.port.dm(user_id, text)
+        except discord.HTTPException as exc:
+            log.info("DM to %s failed: %s", user_id, exc)
             return False
         return True

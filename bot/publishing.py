@@ -3,6 +3,12 @@
 The database is the source of truth. Publishing a story creates one delivery row per
 active destination in the same transaction that marks it published; the delivery worker
 (`bot.courier`) then sends them and keeps every copy in line with the record.
+
+An edition publishes the stories scheduled for it as one numbered issue (see
+`storage.issues`): one transaction publishes them all, opens the issue and creates
+every destination's masthead before the stories' deliveries. A story published on its
+own (`/publish now`, or at its own time) is a single post; `/publish now` labels it
+"Breaking".
 """
 
 from __future__ import annotations
@@ -17,23 +23,38 @@ from bot.acting import decided, find_story
 from bot.admin import Admin
 from bot.article import Article, archive_doc
 from bot.courier import Courier
-from bot.errors import InvalidInput, NotFound, Refused, refused_on_conflict
+from bot.errors import InvalidInput, Refused, refused_on_conflict
 from bot.lifecycle import Action, Actor, State, Transition, require_editor
 from bot.notices import Notices
-from bot.scheduling import EditionScheduler, missed_fire_times
+from bot.scheduling import EditionScheduler, edition_date, edition_name, missed_fire_times
 from bot.when import When, parse_when
-from storage.records import Delivery, Destination, Story, iso, utcnow
+from storage.base import Conflict
+from storage.issues import EditionOutcome, EditionRun, IssueItem
+from storage.records import Delivery, Story, iso, utcnow
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
 
 LATE_AFTER = 60.0
+BREAKING = "Breaking"
+"""The label on a story published on its own with `/publish now`."""
 
 
 @dataclass(frozen=True)
 class QueueEntry:
     story: Story
     due: datetime | None
+
+
+@dataclass(frozen=True)
+class NextIssue:
+    """What goes out at the next edition, as `/publish queue` shows it."""
+
+    number: int
+    due: datetime | None
+    heading: str
+    running_order: list[Story]
+    own_times: list[QueueEntry]
 
 
 class Publisher:
@@ -68,6 +89,8 @@ class Publisher:
                          "scheduled_for": when.at if when.mode == "at" else None})
         if when.mode == "at":
             self._arm(story_id, when.at)
+        else:
+            await self.store.issues.enqueue(story_id)
         return story, when
 
     def _arm(self, story_id: int, at: datetime) -> None:
@@ -84,9 +107,10 @@ class Publisher:
         return story
 
     async def publish_now(self, story_id: int, actor: Actor) -> list[Delivery]:
-        return await self._publish(story_id, actor, "published now")
+        return await self._publish(story_id, actor, "published now", label=BREAKING)
 
-    async def _publish(self, story_id: int, actor: Actor, detail: str) -> list[Delivery]:
+    async def _publish(self, story_id: int, actor: Actor, detail: str,
+                       label: str | None = None) -> list[Delivery]:
         """Publish as the lifecycle decides for this actor (an editor, or the bot when a
         story's time or its edition comes)."""
         _, transition = await self._decide(story_id, Action.PUBLISH, actor)
@@ -95,7 +119,7 @@ class Publisher:
                                  "nothing was published."):
             deliveries = await self.store.publish(
                 story_id, transition, actor_id=None if actor.is_bot else actor.user_id,
-                archive=archive_doc(article), detail=detail)
+                archive=archive_doc(article), detail=detail, label=label)
         self.editions.cancel(f"story:{story_id}")
         log.info("story %s published to %d destination(s)", story_id, len(deliveries))
         self.courier.kick()
@@ -118,25 +142,41 @@ class Publisher:
                 f"{_duration(late)} late (the bot was offline).")
 
     async def run_edition(self, due_at: datetime, missed: int = 1) -> int:
-        """Publish every story scheduled for `next`; safe to run twice for one edition."""
-        stories = [s for s in await self.store.stories.scheduled() if s.schedule_mode == "next"]
-        published = 0
-        for story in stories:
+        """Publish every story scheduled for `next` as the next issue; an edition runs
+        once (a second run for the same time does nothing)."""
+        items = []
+        for story in await self.store.issues.running_order():
             try:
-                await self._publish(story.id, Actor.bot(), f"edition {iso(due_at)}")
-                published += 1
+                _, transition = await self._decide(story.id, Action.PUBLISH, Actor.bot())
             except Refused:
                 continue
+            article = Article.from_dict((await self.store.stories.revision(story.id)).article)
+            items.append(IssueItem(story.id, transition, archive_doc(article)))
+        current = self.admin.current
         late = (utcnow() - due_at).total_seconds()
-        recorded = await self.store.meta.record_edition(due_at, late_seconds=late,
-                                                        published=published)
-        if recorded and late > LATE_AFTER:
-            skipped = f" ({missed} editions were missed and ran as one)" if missed > 1 else ""
-            await self.notices.team(
-                f"The edition due {discord.utils.format_dt(due_at, 'f')} ran {_duration(late)} "
-                f"late because the bot was offline{skipped}; {published} stor"
-                f"{'y' if published == 1 else 'ies'} published.")
-        return published
+        edition = EditionRun(
+            due_at, edition_name(current.editions, current.timezone, due_at),
+            edition_date(due_at, current.timezone), late_seconds=late,
+            link_base=self.admin.settings.public_url, detail=f"edition {iso(due_at)}")
+        outcome = await self.store.publish_issue(edition, items)
+        if outcome is None:
+            return 0  # this edition ran already
+        if outcome.number is not None:
+            log.info("issue %s published with %d stories", outcome.number, outcome.published)
+            self.courier.kick()
+        if late > LATE_AFTER:
+            await self._tell_late(edition, outcome, missed)
+        return outcome.published
+
+    async def _tell_late(self, edition: EditionRun, outcome: EditionOutcome, missed: int
+                         ) -> None:
+        skipped = f" ({missed} editions were missed and ran as one)" if missed > 1 else ""
+        issue = f" as issue {outcome.number}" if outcome.number else ""
+        published = outcome.published
+        await self.notices.team(
+            f"The edition due {discord.utils.format_dt(edition.due_at, 'f')} ran "
+            f"{_duration(edition.late_seconds)} late because the bot was offline{skipped}; "
+            f"{published} stor{'y' if published == 1 else 'ies'} published{issue}.")
 
     async def catch_up(self) -> None:
         """At start-up: missed editions, overdue stories, and the jobs for the rest."""
@@ -158,31 +198,43 @@ class Publisher:
                 else:
                     self._arm(story.id, story.scheduled_for)
 
-    async def queue(self, actor: Actor) -> list[QueueEntry]:
+    async def queue(self, actor: Actor) -> NextIssue:
+        """The next issue's running order, and the stories going out at their own time."""
         require_editor(actor, self.admin.current.policy)
+        return await self._next_issue()
+
+    async def _next_issue(self) -> NextIssue:
+        current = self.admin.current
         nxt = self.next_edition()
-        entries = [QueueEntry(s, s.scheduled_for if s.schedule_mode == "at" else nxt)
-                   for s in await self.store.stories.scheduled()]
-        return sorted(entries, key=lambda e: (e.due is None, e.due or utcnow(), e.story.id))
+        number = (await self.store.issues.latest_number() or 0) + 1
+        heading = f"Issue {number}"
+        if nxt is not None:
+            heading += (f" · {edition_date(nxt, current.timezone)} · "
+                        f"{edition_name(current.editions, current.timezone, nxt)}")
+        own = [QueueEntry(s, s.scheduled_for) for s in await self.store.stories.scheduled()
+               if s.schedule_mode == "at"]
+        return NextIssue(number, nxt, heading, await self.store.issues.running_order(), own)
+
+    async def place(self, story_id: int, actor: Actor, position: int) -> NextIssue:
+        """`/publish order`: move a story of the next issue to `position` (from 1)."""
+        require_editor(actor, self.admin.current.policy)
+        story = await find_story(self.store, story_id)
+        try:
+            await self.store.issues.place(story_id, position)
+        except Conflict:
+            now = ("scheduled for its own time" if story.status == State.SCHEDULED
+                   else State(story.status).label)
+            raise Refused(f"#{story.id} is not scheduled for the next edition (it is {now}); "
+                          "`/publish schedule` it with `when: next` first. Nothing was "
+                          "changed.") from None
+        except ValueError:
+            count = len(await self.store.issues.running_order())
+            raise InvalidInput(f"The next issue has {count} stor"
+                               f"{'y' if count == 1 else 'ies'}: give a position from 1 to "
+                               f"{count}. Nothing was changed.") from None
+        return await self._next_issue()
 
     # ---- destinations --------------------------------------------------------------
-
-    async def subscribe(self, guild_id: int, channel_id: int, actor_id: int
-                        ) -> tuple[Destination, bool]:
-        if channel_id == self.admin.current.announce_channel_id:
-            raise InvalidInput("That is the newsroom's own announcement channel; it already "
-                               "receives every issue.")
-        return await self.store.outbox.add_destination(
-            kind="subscriber", guild_id=guild_id, channel_id=channel_id, added_by=actor_id)
-
-    async def unsubscribe(self, channel_id: int, actor_id: int) -> None:
-        """Stop delivering to a subscribed channel; copies in flight are withdrawn."""
-        if channel_id == self.admin.current.announce_channel_id:
-            raise Refused("That is the newsroom's announcement channel: it is not a "
-                          "subscription. Change it with `/newsroom setup announcement_channel`.")
-        if not await self.store.outbox.remove_destination(channel_id, actor_id=actor_id):
-            raise NotFound("That channel is not subscribed.")
-        self.courier.kick()
 
     async def sync_announcement(self) -> None:
         """Keep the announcement destination in step with the setting in force."""

@@ -25,6 +25,7 @@ from bot.lifecycle import Action, Actor, Transition, is_public, require_editor
 from bot.notices import Notices, jump_url
 from bot.text import clean_optional, clean_text
 from storage.base import OverLimit
+from storage.issues import Issue
 from storage.records import ArchiveHit, Correction, Delivery, Story, Ticket
 from storage.worker import AsyncStore
 
@@ -98,8 +99,13 @@ class ReaderDesk:
                 continue
             dest = await self.store.outbox.destination(delivery.destination_id)
             link = jump_url(dest.guild_id, delivery.channel_id, delivery.message_ids[0])
-            sent += await self.notices.channel(delivery.channel_id,
-                                               f"{text[:1700]}\n{link_label}: {link}")
+            posted = await self.notices.channel(delivery.channel_id,
+                                                f"{text[:1700]}\n{link_label}: {link}")
+            sent += posted is not None
+            if posted is not None and dest.kind == "announcement":
+                # followers see it too, crossposted within the channel's hourly budget
+                await self.store.subscriptions.queue_crosspost(posted, delivery.channel_id)
+                self.courier.kick()
         return sent
 
     async def retract(self, story_id: int, actor: Actor, reason: str) -> CopyReport:
@@ -213,8 +219,23 @@ class ReaderDesk:
         query = clean_text(query, "query", 200, multiline=False)
         return await self.store.archive.search(query, limit=10)
 
-    async def latest(self) -> list[ArchiveHit]:
-        return await self.store.archive.latest(limit=5)
+    async def latest(self) -> list[tuple[ArchiveHit, int | None]]:
+        """The latest stories, each with the issue it went out in (None: on its own)."""
+        hits = await self.store.archive.latest(limit=5)
+        issues = await self.store.issues.numbers_of([h.story_id for h in hits])
+        return [(h, issues.get(h.story_id)) for h in hits]
+
+    async def issue(self, number: int | None) -> Issue:
+        """An issue's contents; the latest when no number is given."""
+        latest = await self.store.issues.latest_number()
+        if latest is None:
+            raise NotFound("No issue has gone out yet: an issue is an edition that "
+                           "published stories.")
+        found = await self.store.issues.get(latest if number is None else number)
+        if found is None:
+            raise NotFound(f"There is no issue {number}: the issues are numbered 1 to "
+                           f"{latest}.")
+        return found
 
     async def archived(self, story_id: int) -> tuple[Story, Article, list[Correction]]:
         story = await self._public_story(story_id)

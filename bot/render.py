@@ -202,6 +202,7 @@ def render_article(
     corrections: Sequence[tuple[str, str]] = (),
     colour: int = 0x1F6FEB,
     url: str | None = None,
+    label: str | None = None,
 ) -> list[RenderedMessage]:
     """The messages that publish `article` (layout in the module docstring).
 
@@ -209,11 +210,13 @@ def render_article(
     version..."), shown first. The first message always keeps `CORRECTION_ROOM` free, so
     a correction note of that size is added without moving any of the story's text: a
     delivered copy is corrected by editing its messages in place, same count, same order.
-    A longer note reflows the story. `url` (the story's public page) links the title.
+    A longer note reflows the story. `url` (the story's public page) links the title;
+    `label` ("Breaking") goes in the author line: "ClawNews · Breaking · story #12".
     """
     footer = article.disclosure.strip()
     in_footer = bool(footer) and len(footer) <= LIMITS["footer"]
-    story = _article_block(article, story_id, agency_name, colour, in_footer)
+    masthead = f"{agency_name} · {label}" if label else agency_name
+    story = _article_block(article, story_id, masthead, colour, in_footer)
     story.url = url
     reserve = (len(footer) if in_footer else 0) + LABEL_ROOM
     messages = _pack([story], reserve=reserve, first_room=CORRECTION_ROOM)

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.admin import Admin
+from bot.config import split_edition
 from storage.records import utcnow
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,27 @@ EditionHandler = Callable[[datetime], Awaitable[None]]
 
 
 def edition_triggers(editions: tuple[str, ...], timezone: str) -> list[CronTrigger]:
-    return [CronTrigger.from_crontab(expr, timezone=ZoneInfo(timezone)) for expr in editions]
+    return [CronTrigger.from_crontab(split_edition(entry)[1], timezone=ZoneInfo(timezone))
+            for entry in editions]
+
+
+def edition_name(editions: tuple[str, ...], timezone: str, due_at: datetime) -> str:
+    """The name of the edition due at a moment: the name its cron line was given
+    (`Morning=0 8 * * *`), else one from the time of day."""
+    zone = ZoneInfo(timezone)
+    for entry, trigger in zip(editions, edition_triggers(editions, timezone), strict=True):
+        name = split_edition(entry)[0]
+        if name and trigger.get_next_fire_time(None, due_at - timedelta(microseconds=1)) \
+                == due_at:
+            return name
+    hour = due_at.astimezone(zone).hour
+    return ("Night" if hour < 5 else "Morning" if hour < 12 else "Afternoon" if hour < 17
+            else "Evening" if hour < 22 else "Night")
+
+
+def edition_date(due_at: datetime, timezone: str) -> str:
+    """'Thursday 4 December 2026', in the newsroom's time zone."""
+    return due_at.astimezone(ZoneInfo(timezone)).strftime("%A %-d %B %Y")
 
 
 def next_fire_times(editions: tuple[str, ...], timezone: str, after: datetime,

@@ -39,6 +39,12 @@ def editor_here(bot: NewsroomBot, interaction: discord.Interaction) -> str | Non
     return None
 
 
+EDITORIAL = app_commands.default_permissions(manage_messages=True)
+"""On every editorial command: hidden from members without Manage Messages until a server
+admin gives the editor role the bot's commands (Server Settings > Integrations, see the
+README). A convenience, not the lock: `EditorialCog` still checks the editor role."""
+
+
 class EditorialCog(commands.Cog):
     """Commands of the home server's editors: refused up front for anyone else.
 

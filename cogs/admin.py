@@ -12,6 +12,7 @@ from bot import stats
 from bot.admin import AIStatus, ChannelInfo, SetupRequest, Status, gather_status
 from bot.app import NewsroomBot
 from bot.lifecycle import State, is_editor
+from bot.scheduling import edition_name
 from cogs._common import actor_of, discord_time, say
 from storage.records import utcnow
 from storage.states import DeliveryState
@@ -32,7 +33,8 @@ def channel_info(channel: discord.abc.GuildChannel) -> ChannelInfo:
     )
 
 
-def status_embed(status: Status, timezone: str) -> discord.Embed:
+def status_embed(status: Status, timezone: str, editions: tuple[str, ...] = ()
+                 ) -> discord.Embed:
     ai = status.ai
     if not ai.configured:
         ai_line = "not configured (set ANTHROPIC_API_KEY); `/draft write` still works"
@@ -43,9 +45,10 @@ def status_embed(status: Status, timezone: str) -> discord.Embed:
     healthy = not status.missing_setup and not ai.retires_soon
     embed = discord.Embed(title="Newsroom status", colour=0x2B8A3E if healthy else 0xE67700)
     embed.add_field(name="Model", value=ai_line, inline=False)
-    editions = "\n".join(f"{discord_time(t, 'F')} ({discord_time(t, 'R')})"
-                         for t in status.next_editions) or "none scheduled"
-    embed.add_field(name=f"Next editions ({timezone})", value=editions, inline=False)
+    upcoming = "\n".join(f"{edition_name(editions, timezone, t)}: {discord_time(t, 'F')} "
+                         f"({discord_time(t, 'R')})" for t in status.next_editions) \
+        or "none scheduled"
+    embed.add_field(name=f"Next editions ({timezone})", value=upcoming, inline=False)
     queue = ", ".join(f"{s.label} {status.stories.get(s, 0)}" for s in STATUS_ORDER)
     embed.add_field(name="Stories", value=queue, inline=False)
     d = status.deliveries
@@ -71,6 +74,8 @@ def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
     embed.add_field(name="Drafts", value=f"{figures.requested} requested "
                     f"({figures.requested_ai} by Claude)", inline=True)
     embed.add_field(name="Published", value=str(figures.published), inline=True)
+    embed.add_field(name="Issues", value=f"{figures.issues} ({figures.stories_per_issue:.1f} "
+                    "stories per issue)", inline=True)
     embed.add_field(name="Request to publication (median)",
                     value=f"{median:.1f} h" if median is not None else "n/a", inline=True)
     embed.add_field(name="Corrections", value=f"{figures.corrections} "
@@ -88,6 +93,7 @@ def stats_embed(figures: stats.Stats, name: str) -> discord.Embed:
 
 
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
 class AdminCog(commands.GroupCog, group_name="newsroom",
                group_description="Newsroom administration"):
     def __init__(self, bot: NewsroomBot) -> None:
@@ -157,7 +163,8 @@ class AdminCog(commands.GroupCog, group_name="newsroom",
             ai = AIStatus(False, None, claude.model)
         status = await gather_status(self.bot.store, self.bot.admin, ai,
                                      self.bot.editions.next_editions())
-        await say(interaction, embed=status_embed(status, self.bot.admin.current.timezone))
+        current = self.bot.admin.current
+        await say(interaction, embed=status_embed(status, current.timezone, current.editions))
 
     @app_commands.command(name="stats", description="Figures and a chart for the last days")
     @app_commands.describe(days="How many days back (default 30)")

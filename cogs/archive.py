@@ -8,15 +8,20 @@ from discord.ext import commands
 
 from bot.app import NewsroomBot
 from bot.copies import correction_label
+from bot.issues import contents_embeds
 from bot.lifecycle import State
 from bot.render import render_article, render_retraction
 from cogs._common import discord_time, say
 from cogs._story_option import PublicStory
 
 
-def hits_embed(title: str, hits: list) -> discord.Embed:  # type: ignore[type-arg]
-    lines = [f"**#{h.story_id} · {h.headline}** ({discord_time(h.published_at, 'd')})\n"
-             f"{h.dek[:200]}" for h in hits]
+def hits_embed(title: str, hits: list, issues: list[int | None] | None = None  # type: ignore[type-arg]
+               ) -> discord.Embed:
+    """Stories found; with `issues`, each says which issue it went out in."""
+    where = [f" · {f'issue {n}' if n else 'on its own'}" for n in issues] if issues \
+        else [""] * len(hits)
+    lines = [f"**#{h.story_id} · {h.headline}** ({discord_time(h.published_at, 'd')}{w})\n"
+             f"{h.dek[:200]}" for h, w in zip(hits, where, strict=True)]
     embed = discord.Embed(title=title[:256], description="\n\n".join(lines)[:4096] or
                           "Nothing found.")
     embed.set_footer(text="/archive story <id> shows a whole story with its corrections.")
@@ -30,9 +35,19 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
 
     @app_commands.command(name="latest", description="The latest published stories")
     async def latest(self, interaction: discord.Interaction) -> None:
-        hits = await self.bot.readers.latest()
+        latest = await self.bot.readers.latest()
         await say(interaction, embed=hits_embed(f"Latest from {self.bot.admin.current.name}",
-                                                hits))
+                                                [h for h, _ in latest], [n for _, n in latest]))
+
+    @app_commands.command(name="issue", description="The contents of an issue (the latest "
+                          "by default)")
+    @app_commands.describe(number="The issue's number, from its masthead")
+    async def issue(self, interaction: discord.Interaction,
+                    number: app_commands.Range[int, 1, 1_000_000] | None = None) -> None:
+        found = await self.bot.readers.issue(number)
+        embeds = contents_embeds(found, self.bot.admin.current.name,
+                                 self.bot.settings.story_url)
+        await say(interaction, embeds=embeds)
 
     @app_commands.command(name="search", description="Search published stories")
     async def search(self, interaction: discord.Interaction,
@@ -48,12 +63,12 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
         url = self.bot.settings.story_url(story.id)
         link = f"On the web: <{url}>" if url else None
         if story.status == State.RETRACTED:
-            day = story.retracted_at.strftime("%-d %b %Y") if story.retracted_at else ""
+            day = discord_time(story.retracted_at, "D") if story.retracted_at else ""
             notice = render_retraction(story.id, article.headline, story.retraction_reason or "",
                                        day, current.name)
             await say(interaction, link, embeds=notice.embeds)
             return
-        labels = [correction_label(c, current.timezone) for c in corrections]
+        labels = [correction_label(c) for c in corrections]
         messages = render_article(article, story_id=story.id, agency_name=current.name,
                                   corrections=labels, url=url)
         await interaction.response.defer(ephemeral=True)
@@ -63,10 +78,9 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
     @app_commands.command(name="corrections", description="The corrections log, newest first")
     async def corrections(self, interaction: discord.Interaction) -> None:
         entries = await self.bot.readers.corrections_log()
-        tz = self.bot.admin.current.timezone
         lines = []
         for correction, story in entries:
-            label, text = correction_label(correction, tz)
+            label, text = correction_label(correction)
             lines.append(f"**{label}** · #{story.id} {story.headline}\n{text[:300]}")
         embed = discord.Embed(title="Corrections log",
                               description="\n\n".join(lines)[:4096] or "No corrections yet.")

@@ -10,12 +10,13 @@ from discord import app_commands
 from bot.app import NewsroomBot
 from bot.article import Article
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, actor_of, say
+from cogs._common import EDITORIAL, EditorialCog, actor_of, say
 from cogs._forms import CorrectionForm
 from cogs._story_option import PublishedStory
 
 
 class CorrectionsCog(EditorialCog):
+    @EDITORIAL
     @app_commands.command(name="correct", description="File a correction or clarification")
     @app_commands.describe(kind="correction or clarification",
                            text="What was wrong and what is right (the note on every copy)",
@@ -36,6 +37,7 @@ class CorrectionsCog(EditorialCog):
 
         await interaction.response.send_modal(CorrectionForm(story, kind, text, article, submit))
 
+    @EDITORIAL
     @app_commands.command(name="retract", description="Retract a published story")
     async def retract(self, interaction: discord.Interaction, story: PublishedStory,
                       reason: app_commands.Range[str, 1, 1000]) -> None:

@@ -16,7 +16,7 @@ from bot.draft_types import AttachmentIn
 from bot.lifecycle import State
 from bot.render import render_article, split_text
 from cogs._cards import card_link, post_card, refresh_card
-from cogs._common import EditorialCog, actor_of, discord_time, say
+from cogs._common import EDITORIAL, EditorialCog, actor_of, discord_time, say
 from cogs._forms import ArticleForm
 from cogs._progress import ChannelSink, InteractionSink
 from cogs._story_actions import CardButton, open_edit_form, start_retry
@@ -33,6 +33,7 @@ def attachment_in(file: discord.Attachment) -> AttachmentIn:
                         read=file.read)
 
 
+@EDITORIAL
 class DraftsCog(EditorialCog, commands.GroupCog, group_name="draft",
                 group_description="Request, write and revise drafts"):
     async def cog_load(self) -> None:

@@ -8,8 +8,9 @@ from discord.ext import commands
 
 from bot.app import NewsroomBot
 from bot.custom_ids import REDELIVER
+from bot.publishing import NextIssue
 from cogs._cards import refresh_card
-from cogs._common import EditorialCog, PersistentButton, actor_of, discord_time, say
+from cogs._common import EDITORIAL, EditorialCog, PersistentButton, actor_of, discord_time, say
 from cogs._story_option import AnyStory
 from storage.records import Delivery, Story
 from storage.states import DeliveryState
@@ -47,6 +48,23 @@ def deliveries_embed(story: Story, deliveries: list[Delivery]) -> discord.Embed:
     return embed
 
 
+def queue_embed(nxt: NextIssue) -> discord.Embed:
+    order = "\n".join(f"{i}. {s.label}" for i, s in enumerate(nxt.running_order, 1))
+    when = f"{discord_time(nxt.due, 'f')} ({discord_time(nxt.due, 'R')})" if nxt.due \
+        else "no edition time set"
+    order = order or "Nothing is scheduled for it yet (an empty edition sends nothing)."
+    embed = discord.Embed(title="Publishing queue",
+                          description=f"Next: {nxt.heading}, {when}.\n\n{order}"[:4096])
+    if nxt.own_times:
+        lines = "\n".join(f"{discord_time(e.due, 'f') if e.due else '?'} · {e.story.label}"
+                          for e in nxt.own_times)
+        embed.add_field(name="At their own time (single posts)", value=lines[:1024],
+                        inline=False)
+    embed.set_footer(text="/publish order story position sets the running order")
+    return embed
+
+
+@EDITORIAL
 class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                  group_description="Schedule and publish approved stories"):
     @app_commands.command(name="schedule", description="Schedule an approved story")
@@ -74,17 +92,20 @@ class PublishCog(EditorialCog, commands.GroupCog, group_name="publish",
                   "channel(s). `/publish deliveries` shows progress.")
         await refresh_card(self.bot, story, f"{interaction.user.mention} published it now.")
 
-    @app_commands.command(name="queue", description="What goes out when")
+    @app_commands.command(name="queue", description="The next issue's running order, and "
+                          "what goes out at its own time")
     async def queue(self, interaction: discord.Interaction) -> None:
-        entries = await self.bot.publisher.queue(actor_of(interaction))
-        lines = [f"{discord_time(e.due, 'f') if e.due else 'no edition set'} · {e.story.label}"
-                 for e in entries]
-        nxt = self.bot.publisher.next_edition()
-        embed = discord.Embed(title="Publishing queue",
-                              description="\n".join(lines)[:4096] or "Nothing is scheduled.")
-        embed.set_footer(text=f"Next edition: {nxt:%Y-%m-%d %H:%M} UTC" if nxt else
-                         "No edition times set")
-        await say(interaction, embed=embed)
+        await say(interaction, embed=queue_embed(await self.bot.publisher.queue(
+            actor_of(interaction))))
+
+    @app_commands.command(name="order", description="Move a story of the next issue to a "
+                          "place in its running order")
+    @app_commands.describe(position="1 for the lead story")
+    async def order(self, interaction: discord.Interaction, story: AnyStory,
+                    position: app_commands.Range[int, 1, 100]) -> None:
+        nxt = await self.bot.publisher.place(story, actor_of(interaction), position)
+        await say(interaction, f"#{story} is now number {position} of the next issue.",
+                  embed=queue_embed(nxt))
 
     @app_commands.command(name="deliveries", description="The delivery log of a story")
     async def deliveries(self, interaction: discord.Interaction, story: AnyStory) -> None:

@@ -8,11 +8,12 @@ from discord.ext import commands
 
 from bot.app import NewsroomBot
 from bot.checks import summary_line
-from cogs._common import EditorialCog, actor_of, say
+from cogs._common import EDITORIAL, EditorialCog, actor_of, say
 from cogs._story_actions import approve, request_changes, spike
 from cogs._story_option import AnyStory
 
 
+@EDITORIAL
 class ReviewCog(EditorialCog, commands.GroupCog, group_name="review",
                 group_description="Approve, request changes, spike, run checks"):
     @app_commands.command(name="approve", description="Approve the current revision")

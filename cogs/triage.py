@@ -9,10 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NewsroomBot
-from cogs._common import EditorialCog, actor_of, discord_time, say
+from cogs._common import EDITORIAL, EditorialCog, actor_of, discord_time, say
 from cogs._tickets import TicketButton, resolve_ticket, safe
 
 
+@EDITORIAL
 class TriageCog(EditorialCog, commands.GroupCog, group_name="triage",
                 group_description="Reader feedback queue"):
     @app_commands.command(name="list", description="Feedback tickets by status")

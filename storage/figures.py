@@ -163,6 +163,7 @@ def newsroom_stats(store: Store, days: int, now: datetime) -> Stats:
         figures.cache_read_tokens, figures.cost_usd = int(usage["c"]), float(usage["usd"])
         figures.failed_attempts, figures.failed_usd = usage["failures"], usage["failed_usd"]
         figures.per_day = _per_day(store, since, now)
+        figures.issues, figures.issue_stories = store.issues.counts(since)
     return figures
 
 

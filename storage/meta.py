@@ -44,11 +44,18 @@ class Meta(Tables):
         row = self.one("SELECT max(due_at) AS t FROM edition_runs")
         return datetime.fromisoformat(row["t"]) if row and row["t"] else None
 
-    def record_edition(self, due_at: datetime, *, late_seconds: float, published: int) -> bool:
-        """Record an edition run once; False when it was already recorded."""
+    def edition_recorded(self, due_at: datetime) -> bool:
+        return self.one("SELECT 1 AS x FROM edition_runs WHERE due_at = ?",
+                        [iso(due_at)]) is not None
+
+    def record_edition(self, due_at: datetime, *, late_seconds: float, published: int,
+                       issue: int | None = None) -> bool:
+        """Record an edition run once (with the issue it made, if any); False when it was
+        already recorded."""
         with self.atomic():
-            if self.one("SELECT 1 AS x FROM edition_runs WHERE due_at = ?", [iso(due_at)]):
+            if self.edition_recorded(due_at):
                 return False
             self.insert("edition_runs", {"due_at": iso(due_at), "ran_at": iso(utcnow()),
-                                         "late_seconds": late_seconds, "published": published})
+                                         "late_seconds": late_seconds, "published": published,
+                                         "issue": issue})
         return True

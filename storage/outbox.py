@@ -11,6 +11,11 @@ note; "retracted": the notice). `sync = 1` marks a copy that differs from what i
 story wants, or a cancelled delivery that left something in a channel; the delivery
 worker brings every such copy in line. Every write that changes what a story wants
 sets `sync` in its own transaction, so nothing depends on an in-memory flag.
+
+A delivery without a story is the masthead of issue `issue_id` in its channel; what it
+wants is derived from its issue's stories and their copies in the same channel
+(`storage.issues.MASTHEAD_WANT_SQL`), and `_resync` re-derives it whenever one of
+those copies changes.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from datetime import datetime, timedelta
 from sqlite_utils.db import NotFoundError
 
 from storage.base import Tables
+from storage.issues import MASTHEAD_HELD, MASTHEAD_NEEDS_SYNC, MASTHEAD_WANT_SQL
 from storage.records import CopyState, Delivery, Destination, iso, utcnow
-from storage.states import DeliveryState, State
+from storage.states import DeliveryState, DestinationMode, State
 
 WANT_SQL = (
     f"CASE s.status WHEN '{State.RETRACTED}' THEN '{State.RETRACTED}' ELSE 'r' || "
@@ -43,25 +49,30 @@ class Outbox(Tables):
     # ---- destinations --------------------------------------------------------------
 
     def add_destination(self, *, kind: str, guild_id: int, channel_id: int,
-                        added_by: int | None) -> tuple[Destination, bool]:
-        """Register a channel (or re-enable it); returns (destination, created)."""
+                        added_by: int | None, mode: str = DestinationMode.DELIVER,
+                        webhook_id: int | None = None) -> tuple[Destination, bool]:
+        """Register a channel (or re-enable it, or change its mode); returns
+        (destination, changed). A channel that now follows gets no more deliveries."""
         now = iso(utcnow())
         with self.atomic():
             row = self.one("SELECT * FROM destinations WHERE channel_id = ?", [channel_id])
             if row is None:
                 dest_id = self.insert("destinations", {
                     "kind": kind, "guild_id": guild_id, "channel_id": channel_id,
-                    "added_by": added_by, "active": 1, "created_at": now, "updated_at": now})
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
+                    "added_by": added_by, "active": 1, "mode": mode, "webhook_id": webhook_id,
+                    "created_at": now, "updated_at": now})
+                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id} {mode}")
                 return self.destination(dest_id), True
-            created = not row["active"] or row["kind"] != kind
+            created = not row["active"] or row["kind"] != kind or row["mode"] != mode
             if not created and row["warned_at"] is None:
                 return Destination.from_row(row), False
             self.db["destinations"].update(row["id"], {
                 "kind": kind, "active": 1, "disabled_reason": None, "warned_at": None,
-                "updated_at": now, "added_by": added_by})
+                "updated_at": now, "added_by": added_by, "mode": mode, "webhook_id": webhook_id})
+            if mode == DestinationMode.FOLLOW:
+                self._cancel_unsent(row["id"])
             if created:
-                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id}")
+                self.audit("subscribe", actor_id=added_by, detail=f"channel {channel_id} {mode}")
             return self.destination(row["id"]), created
 
     def remove_destination(self, channel_id: int, *, actor_id: int | None,
@@ -74,34 +85,37 @@ class Outbox(Tables):
                 return False
             self.db["destinations"].update(row["id"], {
                 "active": 0, "disabled_reason": reason, "updated_at": iso(utcnow())})
-            self.changed("UPDATE deliveries SET state = 'cancelled', crosspost = NULL, "
-                         "sync = (message_ids != '[]' OR sending_since IS NOT NULL), "
-                         "updated_at = ? WHERE destination_id = ? AND state IN "
-                         "('pending', 'failed')", [iso(utcnow()), row["id"]])
+            self._cancel_unsent(row["id"])
             self.audit("unsubscribe", actor_id=actor_id, detail=f"channel {channel_id}: {reason}")
         return True
+
+    def _cancel_unsent(self, dest_id: int) -> None:
+        """Copies not sent to a channel are not wanted there any more (withdrawn if
+        they land meanwhile)."""
+        self.changed("UPDATE deliveries SET state = 'cancelled', crosspost = NULL, "
+                     "sync = (message_ids != '[]' OR sending_since IS NOT NULL), "
+                     "updated_at = ? WHERE destination_id = ? AND state IN "
+                     "('pending', 'failed')", [iso(utcnow()), dest_id])
 
     def destination(self, dest_id: int) -> Destination:
         return Destination.from_row(self.db["destinations"].get(dest_id))
 
     def destinations(self, *, active_only: bool = True, kind: str | None = None,
-                     guild_id: int | None = None) -> list[Destination]:
+                     guild_id: int | None = None, mode: str | None = None
+                     ) -> list[Destination]:
         clauses, params = [], []
         if active_only:
             clauses.append("active = 1")
-        if kind:
-            clauses.append("kind = ?")
-            params.append(kind)
+        for column, value in (("kind", kind), ("mode", mode)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
         if guild_id is not None:
             clauses.append("guild_id = ?")
             params.append(guild_id)
         rows = self.db["destinations"].rows_where(" AND ".join(clauses) or None, params,
                                                   order_by="id")
         return [Destination.from_row(r) for r in rows]
-
-    def mark_destination_warned(self, dest_id: int) -> None:
-        with self.atomic():
-            self.db["destinations"].update(dest_id, {"warned_at": iso(utcnow())})
 
     def disable_destination(self, dest_id: int, reason: str) -> None:
         with self.atomic():
@@ -114,11 +128,13 @@ class Outbox(Tables):
 
     # ---- creating and reading deliveries -------------------------------------------
 
-    def create_for_story(self, story_id: int, now: datetime) -> None:
-        """One pending delivery per active destination; inside the publish transaction."""
-        for dest in self.destinations(active_only=True):
+    def create_for_story(self, story_id: int, now: datetime, issue: int | None = None) -> None:
+        """One pending delivery per active destination the bot delivers to (Discord
+        copies the announcement to followers); inside the publish transaction."""
+        for dest in self.destinations(active_only=True, mode=DestinationMode.DELIVER):
             self.insert("deliveries", {
-                "story_id": story_id, "destination_id": dest.id, "channel_id": dest.channel_id,
+                "story_id": story_id, "issue_id": issue, "destination_id": dest.id,
+                "channel_id": dest.channel_id,
                 "state": "pending", "crosspost": "pending" if dest.kind == "announcement" else None,
                 "created_at": iso(now), "updated_at": iso(now)})
 
@@ -143,21 +159,26 @@ class Outbox(Tables):
         return datetime.fromisoformat(row["t"]) if row and row["t"] else None
 
     def copy_state(self, delivery_id: int) -> CopyState:
-        """The delivery and what its story wants now, read together."""
-        row = self.one(f"SELECT d.*, s.status AS story_status, {WANT_SQL} AS want, "
-                       "t.kind AS destination_kind FROM deliveries d JOIN stories s ON "
-                       "s.id = d.story_id JOIN destinations t ON t.id = d.destination_id "
-                       "WHERE d.id = ?", [delivery_id])
+        """The delivery and what its story (or, for a masthead, its issue) wants now,
+        read together; a masthead counts as published."""
+        row = self.one(f"SELECT d.*, coalesce(s.status, ?) AS story_status, CASE WHEN "
+                       f"d.story_id IS NULL THEN {MASTHEAD_WANT_SQL} ELSE {WANT_SQL} END AS "
+                       "want, t.kind AS destination_kind FROM deliveries d LEFT JOIN stories s "
+                       "ON s.id = d.story_id JOIN destinations t ON t.id = d.destination_id "
+                       "WHERE d.id = ?", [State.PUBLISHED, delivery_id])
         if row is None:
             raise NotFoundError(f"no delivery {delivery_id}")
         return CopyState(Delivery.from_row(row), row["story_status"], row["want"],
                          row["destination_kind"] == "announcement")
 
     def out_of_sync(self, now: datetime, limit: int = 500) -> list[Delivery]:
-        """Copies to bring in line (see the module docstring)."""
-        rows = self.rows("SELECT * FROM deliveries INDEXED BY idx_deliveries_sync WHERE "
-                         "sync = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                         "ORDER BY id LIMIT ?", [iso(now), limit])
+        """Copies to bring in line (see the module docstring). A masthead waits while a
+        story of its issue in its channel is due to go out now: it is edited once, when
+        they have landed, not once per story (`MASTHEAD_HELD`)."""
+        rows = self.rows("SELECT * FROM deliveries AS d INDEXED BY idx_deliveries_sync WHERE "
+                         "sync = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= :now) "
+                         f"AND NOT ({MASTHEAD_HELD}) ORDER BY id LIMIT :limit",
+                         {"now": iso(now), "limit": limit})
         return [Delivery.from_row(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
@@ -195,10 +216,10 @@ class Outbox(Tables):
 
     def still_wanted(self, delivery_id: int) -> bool:
         """Whether the next part of an in-flight copy should still go out."""
-        row = self.one("SELECT d.state, s.status FROM deliveries d JOIN stories s ON "
-                       "s.id = d.story_id WHERE d.id = ?", [delivery_id])
+        row = self.one("SELECT d.state, d.story_id, s.status FROM deliveries d LEFT JOIN "
+                       "stories s ON s.id = d.story_id WHERE d.id = ?", [delivery_id])
         return bool(row) and row["state"] == DeliveryState.PENDING and \
-            row["status"] == State.PUBLISHED
+            (row["story_id"] is None or row["status"] == State.PUBLISHED)
 
     def mark_sent(self, delivery_id: int, message_ids: Sequence[int], shown: str) -> bool:
         """Pending -> sent, with what the copy shows.
@@ -213,6 +234,10 @@ class Outbox(Tables):
                 "attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL, "
                 "sending_since = NULL, updated_at = ? WHERE id = ? AND state = 'pending'",
                 [json.dumps(list(message_ids)), shown, now, now, delivery_id])
+            if done:  # the channel takes copies again: it is no longer failing
+                self.changed("UPDATE destinations SET warned_at = NULL WHERE warned_at IS NOT "
+                             "NULL AND id = (SELECT destination_id FROM deliveries WHERE id = ?)",
+                             [delivery_id])
             self._resync(delivery_id)
             row = self.one("SELECT sync FROM deliveries WHERE id = ?", [delivery_id])
         return bool(done) and not (row and row["sync"])
@@ -244,6 +269,9 @@ class Outbox(Tables):
         """A story's text, notes or status changed: its copies must follow (in the txn)."""
         self.changed("UPDATE deliveries SET sync = 1, next_attempt_at = NULL WHERE "
                      "story_id = ? AND state IN ('sent', 'cancelled')", [story_id])
+        self.changed("UPDATE deliveries SET sync = 1, next_attempt_at = NULL WHERE "
+                     "story_id IS NULL AND state IN ('sent', 'cancelled') AND issue_id IN "
+                     "(SELECT issue FROM issue_stories WHERE story_id = ?)", [story_id])
 
     def withdraw_unsent(self, story_id: int) -> tuple[int, int]:
         """For a retraction: cancel deliveries not yet started; (cancelled, in flight).
@@ -285,11 +313,18 @@ class Outbox(Tables):
             self._resync(delivery_id)
 
     def _resync(self, delivery_id: int) -> None:
+        """Whether this copy, and the masthead of its issue in its channel (its links
+        follow the copy), now differ from what they want."""
         self.changed(f"UPDATE deliveries AS d SET sync = ({_NEEDS_SYNC}) FROM stories s "
                      "WHERE s.id = d.story_id AND d.id = ?", [delivery_id])
+        self.changed(f"UPDATE deliveries AS d SET sync = ({MASTHEAD_NEEDS_SYNC}) WHERE "
+                     "d.story_id IS NULL AND d.id IN (SELECT m.id FROM deliveries x JOIN "
+                     "deliveries m ON m.issue_id = x.issue_id AND m.destination_id = "
+                     "x.destination_id AND m.story_id IS NULL WHERE x.id = ?)", [delivery_id])
 
     def retry_failed(self, story_id: int, *, actor_id: int | None) -> int:
-        """Failed deliveries of a published story back to pending (the Retry button)."""
+        """Failed deliveries of a published story back to pending (the Retry button),
+        with the failed mastheads of its issue."""
         with self.atomic():
             count = self.changed(
                 "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, attempts = 0, "
@@ -297,6 +332,11 @@ class Outbox(Tables):
                 "(SELECT id FROM destinations WHERE active = 1) AND story_id IN "
                 "(SELECT id FROM stories WHERE status = ?)",
                 [iso(utcnow()), story_id, State.PUBLISHED])
+            count += self.changed(
+                "UPDATE deliveries SET state = 'pending', next_attempt_at = NULL, attempts = 0, "
+                "updated_at = ? WHERE story_id IS NULL AND state = 'failed' AND issue_id IN "
+                "(SELECT issue FROM issue_stories WHERE story_id = ?) AND destination_id IN "
+                "(SELECT id FROM destinations WHERE active = 1)", [iso(utcnow()), story_id])
             if count:
                 self.audit("retry_deliveries", actor_id=actor_id, story_id=story_id,
                            detail=f"{count} deliveries")

@@ -10,10 +10,11 @@ keeps SQLite walking the newest rows first (by index) instead of every published
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from storage.issues import Issue
 from storage.records import parse_iso
 from storage.states import PUBLIC, State, sql_list
 
@@ -138,3 +139,12 @@ def feed_stories(store: Store, limit: int = 50) -> list[PublicStory]:
         """, {"n": limit, "gone": State.RETRACTED})
     stories = (public_story(store, row["id"]) for row in list(rows))
     return [story for story in stories if story is not None]
+
+
+def public_issue(store: Store, number: int) -> Issue | None:
+    """An issue with its public stories (an issue's stories were all published; the
+    filter keeps this module's rule that nothing else leaves)."""
+    issue = store.issues.get(number)
+    if issue is None:
+        return None
+    return replace(issue, entries=tuple(e for e in issue.entries if e.status in PUBLIC))

@@ -68,6 +68,8 @@ class Story(Record):
     card_channel_id: int | None = None
     card_message_id: int | None = None
     thread_id: int | None = None
+    publish_label: str | None = None
+    """Shown on the copies of a story published on its own ("Breaking"); None in an issue."""
 
     _time_fields = (
         "created_at", "updated_at", "scheduled_for", "published_at", "retracted_at",
@@ -188,14 +190,34 @@ class Destination(Record):
     active: bool = True
     disabled_reason: str | None = None
     warned_at: datetime | None = None
+    """When deliveries here first failed for lack of access (the team was warned then);
+    it is disabled 24 hours later if access does not come back. None: not failing."""
+    mode: str = "deliver"
+    webhook_id: int | None = None
+    """The follow's webhook in the subscribed channel (mode "follow")."""
 
     _time_fields = ("created_at", "updated_at", "warned_at")
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A subscribed channel as its server sees it: the destination and the last story
+    that reached it (None: nothing yet)."""
+
+    destination: Destination
+    last_story_id: int | None = None
+    last_headline: str | None = None
+    last_status: str | None = None
+    last_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Delivery(Record):
+    """One part for one channel: a story's copy, or (no story) the masthead of issue
+    `issue_id`; a story of an issue carries its `issue_id` too."""
+
     id: int
-    story_id: int
+    story_id: int | None
     destination_id: int
     channel_id: int
     state: str
@@ -210,6 +232,13 @@ class Delivery(Record):
     sent_at: datetime | None = None
     shown: str | None = None
     sync: int = 0
+    issue_id: int | None = None
+
+    @property
+    def subject(self) -> str:
+        """What the messages of this part are labelled with: 'story #12', 'issue #3'."""
+        return f"story #{self.story_id}" if self.story_id is not None \
+            else f"issue #{self.issue_id}"
 
     _json_fields = ("message_ids",)
     _time_fields = ("created_at", "updated_at", "next_attempt_at", "sending_since", "sent_at")
@@ -304,6 +333,13 @@ class Stats:
     """Billed attempts to draft that produced no draft (errors, refusals, cut-offs)."""
     failed_usd: float = 0.0
     per_day: list[tuple[date, int, int]] = field(default_factory=list)
+    issues: int = 0
+    issue_stories: int = 0
+    """Stories published in those issues (the rest went out on their own)."""
+
+    @property
+    def stories_per_issue(self) -> float:
+        return self.issue_stories / self.issues if self.issues else 0.0
 
     @property
     def corrections_per_story(self) -> float:

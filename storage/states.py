@@ -65,6 +65,14 @@ class CrosspostState(StrEnum):
     FAILED = "failed"
 
 
+class DestinationMode(StrEnum):
+    """How a subscribed channel gets the stories: Discord's channel following of the
+    announcement channel, or copies the bot sends itself."""
+
+    FOLLOW = "follow"
+    DELIVER = "deliver"
+
+
 class AttemptOutcome(StrEnum):
     """How a billed request to Claude for a draft ended (`storage.spending`)."""
 

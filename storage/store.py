@@ -1,12 +1,13 @@
 """The newsroom's SQLite store: one sqlite-utils Database, split by concern.
 
-Each part (`stories`, `jobs`, `review`, `outbox`, `tickets`, `archive`, `meta`) is a
-`Tables` over the same connection, so a transaction opened here covers the writes of
-every part made inside it. The steps that span parts are the methods of `Store`
-itself, in one place: a story created with its sources and job, a draft finished or
-failed, an approval, a spike, a publication (story + deliveries + archive), a
-correction and a retraction. Each is one `db.atomic()` block, so a crash leaves
-either all of it or none of it.
+Each part (`stories`, `jobs`, `review`, `outbox`, `subscriptions`, `tickets`, `archive`,
+`meta`, `issues`) is a `Tables` over the same connection, so a transaction opened here
+covers the writes of every part made inside it. The steps that span parts are the
+methods of `Store` itself, in one place: a story created with its sources and job, a
+draft finished or failed, an approval, a spike, a publication (story + deliveries +
+archive), an edition's issue (its stories, mastheads and deliveries), a correction and
+a retraction. Each is one `db.atomic()` block, so a crash leaves either all of it or
+none of it.
 
 `Store` is synchronous and must be used from one thread; `AsyncStore` (storage.worker)
 gives the event loop an awaitable face over a single worker thread that owns the
@@ -16,8 +17,9 @@ connection.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from sqlite_utils import Database
 from storage import migrations as schema
 from storage.archive import Archive
 from storage.base import Conflict, StoreError, check_file, connect
+from storage.issues import EditionOutcome, EditionRun, IssueItem, Issues
 from storage.jobs import DraftJobs
 from storage.meta import Meta
 from storage.outbox import Outbox
@@ -40,9 +43,15 @@ from storage.records import (
     utcnow,
 )
 from storage.review import Review
-from storage.states import Move, State
+from storage.states import DestinationMode, Move, State
 from storage.stories import Stories
+from storage.subscriptions import Subscriptions
 from storage.tickets import Tickets
+
+
+def _on_publication(now: datetime) -> dict[str, Any]:
+    """What publication sets on a story besides its state."""
+    return {"published_at": now, "schedule_mode": None, "scheduled_for": None}
 
 
 class Store:
@@ -70,9 +79,11 @@ class Store:
         self.jobs = DraftJobs(self.db)
         self.review = Review(self.db)
         self.outbox = Outbox(self.db)
+        self.subscriptions = Subscriptions(self.db)
         self.tickets = Tickets(self.db)
         self.archive = Archive(self.db)
         self.meta = Meta(self.db)
+        self.issues = Issues(self.db)
 
     def _refuse_newer_schema(self) -> None:
         unknown = schema.unknown(self.db)
@@ -160,20 +171,58 @@ class Store:
     # ---- after approval ------------------------------------------------------------
 
     def publish(self, story_id: int, move: Move, *, actor_id: int | None,
-                archive: dict[str, str], detail: str | None = None) -> list[Delivery]:
+                archive: dict[str, str], detail: str | None = None,
+                label: str | None = None) -> list[Delivery]:
         """Mark published and create one pending delivery per active destination.
 
         One transaction: after a crash either the story is published with every
-        delivery row waiting to be sent, or nothing happened.
+        delivery row waiting to be sent, or nothing happened. `label` ("Breaking") is
+        shown on every copy of a story published on its own.
         """
         now = utcnow()
         with self.atomic():
             self.stories.move(story_id, move, actor_id=actor_id, detail=detail,
-                              changes={"published_at": now, "schedule_mode": None,
-                                       "scheduled_for": None})
+                              changes={**_on_publication(now), "publish_label": label})
             self.outbox.create_for_story(story_id, now)
             self.archive.file(story_id, archive, State.PUBLISHED, now)
         return self.outbox.deliveries(story_id)
+
+    def publish_issue(self, edition: EditionRun, items: Sequence[IssueItem]
+                      ) -> EditionOutcome | None:
+        """An edition: its stories published as the next numbered issue, the masthead
+        of every destination before them, and the edition run, in one transaction.
+
+        A story that moved meanwhile (unscheduled, spiked) is left out; with nothing
+        left the edition is recorded as empty and uses no number. None when this
+        edition ran already."""
+        now = utcnow()
+        with self.atomic():
+            if self.meta.edition_recorded(edition.due_at):
+                return None
+            published = [item for item in items if self._moved(item, edition.detail, now)]
+            number = None
+            if published:
+                number = self.issues.open(
+                    due_at=edition.due_at, edition=edition.name, dated=edition.dated,
+                    link_base=edition.link_base, story_ids=[i.story_id for i in published])
+                self.issues.add_mastheads(number, [
+                    (d.id, d.channel_id, d.kind) for d in self.outbox.destinations(
+                        active_only=True, mode=DestinationMode.DELIVER)], now)
+                for item in published:
+                    self.outbox.create_for_story(item.story_id, now, issue=number)
+                    self.archive.file(item.story_id, item.archive, State.PUBLISHED, now)
+            self.meta.record_edition(edition.due_at, late_seconds=edition.late_seconds,
+                                     published=len(published), issue=number)
+        return EditionOutcome(number, len(published))
+
+    def _moved(self, item: IssueItem, detail: str, now: datetime) -> bool:
+        """Apply one story's publish move; False (nothing changed) when it lost a race."""
+        try:
+            self.stories.move(item.story_id, item.move, actor_id=None, detail=detail,
+                              changes=_on_publication(now))
+        except Conflict:
+            return False
+        return True
 
     def correct(self, story_id: int, move: Move, *, kind: str, text: str, editor_id: int,
                 article: dict[str, Any], archive: dict[str, str], notify: bool,

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from storage.archive import Archive
+from storage.issues import Issues
 from storage.jobs import DraftJobs
 from storage.meta import Meta
 from storage.outbox import Outbox
 from storage.review import Review
 from storage.store import Store
 from storage.stories import Stories
+from storage.subscriptions import Subscriptions
 from storage.tickets import Tickets
 
 T = TypeVar("T")
@@ -87,7 +89,6 @@ class AsyncOutbox(AsyncPart[Outbox]):
     remove_destination = offload(Outbox.remove_destination)
     destination = offload(Outbox.destination)
     destinations = offload(Outbox.destinations)
-    mark_destination_warned = offload(Outbox.mark_destination_warned)
     disable_destination = offload(Outbox.disable_destination)
     deliveries = offload(Outbox.deliveries)
     delivery = offload(Outbox.delivery)
@@ -111,6 +112,14 @@ class AsyncOutbox(AsyncPart[Outbox]):
     record_crosspost = offload(Outbox.record_crosspost)
     crosspost_times = offload(Outbox.crosspost_times)
     set_crosspost = offload(Outbox.set_crosspost)
+
+
+class AsyncSubscriptions(AsyncPart[Subscriptions]):
+    of_guild = offload(Subscriptions.of_guild)
+    failing = offload(Subscriptions.failing)
+    queue_crosspost = offload(Subscriptions.queue_crosspost)
+    queued_crossposts = offload(Subscriptions.queued_crossposts)
+    notice_crossposted = offload(Subscriptions.notice_crossposted)
 
 
 class AsyncTickets(AsyncPart[Tickets]):
@@ -138,6 +147,18 @@ class AsyncMeta(AsyncPart[Meta]):
     record_edition = offload(Meta.record_edition)
 
 
+class AsyncIssues(AsyncPart[Issues]):
+    running_order = offload(Issues.running_order)
+    enqueue = offload(Issues.enqueue)
+    place = offload(Issues.place)
+    latest_number = offload(Issues.latest_number)
+    get = offload(Issues.get)
+    numbers_of = offload(Issues.numbers_of)
+    masthead = offload(Issues.masthead)
+    ahead_of = offload(Issues.ahead_of)
+    postpone = offload(Issues.postpone)
+
+
 class AsyncStore(AsyncPart[Store]):
     """`await store.part.method(...)` runs `Store.part.method` in the store's own thread."""
 
@@ -147,6 +168,7 @@ class AsyncStore(AsyncPart[Store]):
     approve = offload(Store.approve)
     spike = offload(Store.spike)
     publish = offload(Store.publish)
+    publish_issue = offload(Store.publish_issue)
     correct = offload(Store.correct)
     retract = offload(Store.retract)
 
@@ -159,9 +181,11 @@ class AsyncStore(AsyncPart[Store]):
         self.jobs = AsyncJobs(self, lambda s: s.jobs)
         self.review = AsyncReview(self, lambda s: s.review)
         self.outbox = AsyncOutbox(self, lambda s: s.outbox)
+        self.subscriptions = AsyncSubscriptions(self, lambda s: s.subscriptions)
         self.tickets = AsyncTickets(self, lambda s: s.tickets)
         self.archive = AsyncArchive(self, lambda s: s.archive)
         self.meta = AsyncMeta(self, lambda s: s.meta)
+        self.issues = AsyncIssues(self, lambda s: s.issues)
 
     async def open(self) -> AsyncStore:
         if self._opened is None:

@@ -45,7 +45,7 @@ async def test_editorial_commands_are_guild_only_and_reader_commands_global(load
     assert {p.split()[0] for p in home} == {"/draft", "/review", "/publish", "/correct",
                                             "/retract", "/triage", "/newsroom"}
     assert {p.split()[0] for p in glob} == {"/feedback", "/subscribe", "/unsubscribe",
-                                            "/archive"}
+                                            "/subscriptions", "/archive", "/help"}
     assert not home & glob
 
 

@@ -22,6 +22,7 @@ from bot.web.present import (
     Site,
     correction_view,
     environment,
+    issue_view,
     listing_view,
     story_view,
 )
@@ -65,6 +66,7 @@ class Archive:
         return [
             web.get("/", self.index, name="index"),
             web.get(r"/stories/{id:\d{1,18}}", self.story, name="story"),
+            web.get(r"/issues/{number:\d{1,9}}", self.issue, name="issue"),
             web.get("/corrections", self.corrections, name="corrections"),
             web.get("/search", self.search, name="search"),
             web.get("/feed.atom", self.atom, name="feed.atom"),
@@ -111,6 +113,13 @@ class Archive:
             raise PageError(404, "Not found", f"There is no published story #{story_id}.")
         site = self.site(request)
         return self.page("story.html", site, story=story_view(story, site))
+
+    async def issue(self, request: web.Request) -> web.Response:
+        number = int(request.match_info["number"])
+        issue = await self.store.run(lambda s: public.public_issue(s, number))
+        if issue is None:
+            raise PageError(404, "Not found", f"There is no issue {number}.")
+        return self.page("issue.html", self.site(request), issue=issue_view(issue))
 
     async def corrections(self, request: web.Request) -> web.Response:
         items = await self.store.run(public.corrections_log)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from bot.article import BOTTOM_LINE, WHY_IT_MATTERS, Article
+from storage.issues import Issue
 from storage.public import Listing, PublicCorrection, PublicStory
 from storage.states import State
 
@@ -146,3 +147,11 @@ def listing_view(item: Listing, timezone: str) -> dict[str, Any]:
 def correction_view(item: PublicCorrection, timezone: str) -> dict[str, Any]:
     return {"story_id": item.story_id, "headline": item.headline, "text": item.text,
             "label": f"{item.kind.capitalize()}, {day(item.created_at, timezone)}"}
+
+
+def issue_view(issue: Issue) -> dict[str, Any]:
+    """An issue's page: its heading and contents (a retracted story struck, no dek)."""
+    return {"number": issue.number, "heading": issue.heading,
+            "published_iso": issue.published_at.isoformat(timespec="seconds"),
+            "entries": [{"id": e.story_id, "position": e.position, "headline": e.headline,
+                         "dek": e.dek, "struck": e.retracted} for e in issue.entries]}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.article import Article, disclosure_text
@@ -94,3 +96,16 @@ async def wait_for(predicate, timeout: float = 10.0, step: float = 0.05):  # typ
 
 def thread_texts(room: Newsroom, thread_id: int) -> list[str]:
     return [m.get("content") or "" for m in room.discord.channel_messages(thread_id)]
+
+
+@contextlib.contextmanager
+def commands_shown_to_everyone(room: Newsroom) -> Iterator[None]:
+    """A home-server admin gives @everyone the bot's commands (Integrations): readers then
+    see the editorial commands, and only the bot's own role check stands in their way."""
+    home = room.discord.world.guilds[room.discord.world.home_guild_id]
+    entry = {"id": home.id, "type": 1, "permission": True}
+    home.command_access.append(entry)
+    try:
+        yield
+    finally:
+        home.command_access.remove(entry)

@@ -4,6 +4,7 @@ without a written override; the stored source text can be read back with /draft 
 from __future__ import annotations
 
 from tests.e2e.conftest import Newsroom
+from tests.e2e.helpers import commands_shown_to_everyone
 from tests.e2e.test_drafting import request, wait_card
 from tests.fakes.fake_anthropic import Article
 
@@ -72,5 +73,6 @@ async def test_draft_show_gives_a_source_text_and_the_rest_as_a_file(
     assert newsroom.discord.attachment_bytes(attachment).decode() == long_text.strip()
     missing = await newsroom.invoke("editor1", "draft show", {"story": 1, "source": 3})
     assert missing.ephemeral and "has no source 3" in missing.text()
-    reader = await newsroom.invoke("reader", "draft show", {"story": 1, "source": 1})
+    with commands_shown_to_everyone(newsroom):
+        reader = await newsroom.invoke("reader", "draft show", {"story": 1, "source": 1})
     assert long_text[:40] not in reader.text()

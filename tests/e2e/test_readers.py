@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.e2e.conftest import Newsroom
-from tests.e2e.helpers import make_story, wait_for
+from tests.e2e.helpers import commands_shown_to_everyone, make_story, wait_for
 from tests.e2e.test_publishing import drained, story_posts, subscribe
+from tests.fakes.fake_discord import CommandUnavailable
 
 NOTE = "An earlier version of this article misstated the vote as 7 to 2. It was 6 to 3."
 
@@ -86,6 +89,7 @@ async def test_retraction_replaces_copies_and_tells_only_recipients(newsroom: Ne
     await wait_for(lambda: newsroom.bot.get_channel(late))
     subscribed = await newsroom.invoke("admin2", "subscribe", {"channel": late}, guild=other,
                                        channel=late)
+    await subscribed.wait_final()
     assert "Subscribed" in subscribed.text()  # after publication: not a recipient
     handle = await newsroom.invoke("editor1", "retract",
                                    {"story": story, "reason": "The court ruling was reversed."})
@@ -179,6 +183,31 @@ async def test_feedback_allowance_and_bad_input(newsroom: Newsroom) -> None:
     assert newsroom.db() == before
 
 
+async def test_the_default_allowance_takes_three_notes_and_times_the_fourth(
+        newsroom: Newsroom) -> None:
+    """A reader who finds three errors in one story can report all three; the fourth
+    within ten minutes is refused with the moment the next one is possible."""
+    newsroom.env.pop("NEWSROOM_FEEDBACK_ALLOWANCE")
+    await newsroom.restart()
+    assert newsroom.bot.settings.feedback_allowance == 3
+    story = await make_story(newsroom, "published")
+    for number in (1, 2, 3):
+        handle = await newsroom.invoke("reader", "feedback", {
+            "story": story, "kind": "correction", "text": f"Error number {number}."})
+        assert f"ticket #{number}" in handle.text(), handle.text()
+    before = [row[0] for row in newsroom.db()["tickets"]]
+    fourth = await newsroom.invoke("reader", "feedback", {"story": story, "kind": "tip",
+                                                          "text": "One more."})
+    first = await newsroom.bot.store.tickets.get(1)
+    next_one = int((first.created_at + timedelta(minutes=10)).timestamp())
+    assert fourth.ephemeral and f"You can send another <t:{next_one}:R>" in fourth.text()
+    assert [row[0] for row in newsroom.db()["tickets"]] == before  # no fourth ticket
+    other = await newsroom.invoke("reader2", "feedback", {"story": story, "kind": "tip",
+                                                          "text": "Mine is separate."},
+                                  guild=newsroom.discord.world.other_guild_id)
+    assert "ticket #4" in other.text()  # the allowance is per reader
+
+
 async def test_archive_finds_published_not_spiked(newsroom: Newsroom) -> None:
     published = await make_story(newsroom, "approved")
     spiked = await make_story(newsroom, "in_review", name="clean_datacenter_power.md")
@@ -203,6 +232,22 @@ async def test_archive_finds_published_not_spiked(newsroom: Newsroom) -> None:
     assert NOTE in story.text()
 
 
+def suggesting_options(room: Newsroom) -> list[tuple[str, str]]:
+    """(command, option) of every editorial command option with suggestions, as synced."""
+    found: list[tuple[str, str]] = []
+
+    def walk(path: list[str], options: list[dict]) -> None:
+        for option in options:
+            if option["type"] in (1, 2):  # a subcommand or a group of them
+                walk([*path, option["name"]], option.get("options") or [])
+            elif option.get("autocomplete"):
+                found.append((" ".join(path), option["name"]))
+
+    for command in room.discord.registered_commands(room.discord.world.home_guild_id):
+        walk([command["name"]], command.get("options") or [])
+    return found
+
+
 async def test_story_suggestions_show_each_member_only_what_they_may_see(
         newsroom: Newsroom) -> None:
     """Autocomplete runs without the cog's editor check: the story option checks itself."""
@@ -217,8 +262,15 @@ async def test_story_suggestions_show_each_member_only_what_they_may_see(
 
     assert await offered("editor1", "draft show") == {draft, published, retracted, spiked}
     assert await offered("editor1", "correct") == {published}
-    assert await offered("reader", "draft show") == set()  # a headline is not theirs to read
-    assert await offered("reader", "review approve") == set()
+    editorial = suggesting_options(newsroom)
+    assert len(editorial) >= 15, editorial
+    for command, option in editorial:
+        with pytest.raises(CommandUnavailable):  # hidden from readers altogether
+            await offered("reader", command, option)
+    with commands_shown_to_everyone(newsroom):  # shown: still no headline is theirs to read
+        leaks = {f"/{c} {o}": found for c, o in editorial
+                 if (found := await offered("reader", c, o))}
+    assert leaks == {}
     assert await offered("reader", "feedback") == {published, retracted}
     assert await offered("reader", "archive story", "id") == {published, retracted}
     other = newsroom.discord.world.other_guild_id

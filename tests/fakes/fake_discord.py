@@ -452,15 +452,19 @@ class FakeDiscord:
         custom_id: str,
         *,
         values: list[Any] | None = None,
+        forged: bool = False,
     ) -> InteractionHandle:
         """A user clicks a button (or picks ``values`` in a select) on a message.
 
         ``message`` is a message dict, ``(channel_id, message_id)``, a message id or
         an InteractionHandle (its @original). The component is looked up on the
         message's *current* state by custom_id (or its exact label); clicking
-        something absent or disabled raises ValueError.
+        something absent or disabled raises ValueError. ``forged`` sends a button
+        interaction with any ``custom_id`` on a message the user can see, as a modified
+        client crafting the request would: the bot must not trust what the id names.
         """
-        return await self.interactions.click(user, message, custom_id, values=values)
+        return await self.interactions.click(user, message, custom_id, values=values,
+                                             forged=forged)
 
     async def submit_modal(
         self,

@@ -153,6 +153,7 @@ class CommandRegistry:
         guild_id: int | None,
         user_permissions: int,
         command_type: int = CHAT_INPUT,
+        override: bool | None = None,
     ) -> ResolvedCommand:
         """The command a user in ``guild_id`` (None = bot DM) sees for ``path``.
 
@@ -164,7 +165,7 @@ class CommandRegistry:
         if not tokens:
             raise ValueError("empty command name")
         command, scope = self._visible(tokens[0], guild_id, command_type)
-        self._check_member_permissions(command, user_permissions, path)
+        self._check_member_permissions(command, user_permissions, path, override)
         names = [command["name"]]
         options: list[dict[str, Any]] = command.get("options") or []
         for token in tokens[1:]:
@@ -225,9 +226,16 @@ class CommandRegistry:
 
     @staticmethod
     def _check_member_permissions(
-        command: dict[str, Any], user_permissions: int, path: str
+        command: dict[str, Any], user_permissions: int, path: str, override: bool | None
     ) -> None:
         required = command.get("default_member_permissions")
+        if user_permissions & Perm.ADMINISTRATOR:
+            return
+        if override is not None:
+            if not override:
+                raise CommandUnavailable(f"/{path} is denied to this user by the guild's "
+                                         "command permissions (Integrations)")
+            return
         if required is None:
             return
         needed = int(required)

@@ -147,6 +147,13 @@ class InteractionManager:
             else self.world.channel_permissions(channel_id, user_id)
         )
 
+    def _command_override(self, guild_id: int | None, user_id: int) -> bool | None:
+        """What the guild's Integrations page says of this member (None: nothing)."""
+        member = None if guild_id is None else self.world.member(guild_id, user_id)
+        if guild_id is None or member is None:
+            return None
+        return self.world.guilds[guild_id].command_override(user_id, member.roles)
+
     # -------------------------------------------------------------- payload
     def _new_interaction(
         self,
@@ -250,6 +257,7 @@ class InteractionManager:
             command.lstrip("/"),
             guild_id=guild_id,
             user_permissions=self._user_permissions(guild_id, channel_id, user_id),
+            override=self._command_override(guild_id, user_id),
         )
         resolver = self._resolver(guild_id, channel_id, user_id)
         values = dict(options or {})
@@ -296,6 +304,7 @@ class InteractionManager:
             name,
             guild_id=guild_id,
             user_permissions=self._user_permissions(guild_id, channel_id, user_id),
+            override=self._command_override(guild_id, user_id),
             command_type=command_type,
         )
         resolver = self._resolver(guild_id, channel_id, user_id)
@@ -340,6 +349,7 @@ class InteractionManager:
             command.lstrip("/"),
             guild_id=guild_id,
             user_permissions=self._user_permissions(guild_id, channel_id, user_id),
+            override=self._command_override(guild_id, user_id),
         )
         schema = {o["name"]: o for o in resolved_cmd.leaf_options}
         if focused not in schema:
@@ -437,12 +447,15 @@ class InteractionManager:
         custom_id: str,
         *,
         values: list[Any] | None,
+        forged: bool = False,
     ) -> InteractionHandle:
-        """Dispatch a MESSAGE_COMPONENT interaction for a component on a message."""
+        """Dispatch a MESSAGE_COMPONENT interaction for a component on a message (with
+        ``forged``, a button id the message need not carry: a crafted request)."""
         user_id = self.world.user_id(user)
         record = self._message_for_click(message)
         self._check_can_see(record, user_id)
-        component = find_component(record.current, custom_id)
+        component = ({"custom_id": custom_id, "type": 2} if forged
+                     else find_component(record.current, custom_id))
         channel = self.world.all_channels[record.channel_id]
         guild_id = channel.guild_id
         resolver = self._resolver(guild_id, record.channel_id, user_id)

@@ -62,6 +62,8 @@ class RestApi:
         self.world = fake.world
         self.store = fake.store
         self.messages = fake.messages
+        self.crosspost_copies: dict[int, list[MessageRecord]] = {}
+        """Source message id -> its copies in following channels (edits reach them)."""
 
     def register(self, router: Router) -> None:
         """Register every route (literal paths before overlapping templates)."""
@@ -116,6 +118,7 @@ class RestApi:
         add("PUT", "/channels/{channel_id}/thread-members/@me", self.join_thread)
         add("POST", "/channels/{channel_id}/typing", self.typing)
         add("POST", "/channels/{channel_id}/followers", self.follow)
+        add("DELETE", "/webhooks/{webhook_id}", self.delete_webhook)
         add("GET", "/guilds/{guild_id}", self.get_guild)
         add("GET", "/guilds/{guild_id}/channels", self.get_guild_channels)
         add("GET", "/guilds/{guild_id}/roles", self.get_roles)
@@ -269,9 +272,15 @@ class RestApi:
         return ApiResponse(status=204)
 
     async def list_command_permissions(self, req: ApiRequest) -> list[dict[str, Any]]:
-        """No per-command permission overrides exist in the fake."""
-        self._scope(req)
-        return []
+        """The application-level permissions a server admin set under Integrations (the
+        fake has no per-command ones): one entry whose id is the application's."""
+        guild_id = self._scope(req)
+        access = self.world.guilds[guild_id].command_access if guild_id else []
+        if not access:
+            return []
+        app = str(self.world.application_id)
+        return [{"id": app, "application_id": app, "guild_id": str(guild_id),
+                 "permissions": [{**e, "id": str(e["id"])} for e in access]}]
 
     # ============================================================= channels
     def _channel(self, req: ApiRequest, *, need: int = Perm.VIEW_CHANNEL) -> ChannelState:
@@ -406,7 +415,17 @@ class RestApi:
             ):
                 raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self.messages.edit(record, body, req.files)
+        self._edit_crosspost_copies(record)
         return copy.deepcopy(record.current)
+
+    def _edit_crosspost_copies(self, record: MessageRecord) -> None:
+        """Discord carries an edit of a crossposted message into every follower's copy
+        (a deleted source, by contrast, leaves the copies where they are)."""
+        for target in self.crosspost_copies.get(record.id, []):
+            if not target.deleted:
+                self.messages.edit(target, {"content": record.current.get("content", ""),
+                                            "embeds": record.current.get("embeds", []),
+                                            "allowed_mentions": {"parse": []}}, [])
 
     async def delete_message(self, req: ApiRequest) -> ApiResponse:
         """DELETE a message (own, or anyone's with MANAGE_MESSAGES)."""
@@ -569,7 +588,7 @@ class RestApi:
             "embeds": record.current.get("embeds", []),
             "allowed_mentions": {"parse": []},
         }
-        self.messages.create(
+        target = self.messages.create(
             channel_id=follower.target_channel_id,
             author_id=follower.webhook_id,
             body=body,
@@ -586,6 +605,7 @@ class RestApi:
                 }
             },
         )
+        self.crosspost_copies.setdefault(record.id, []).append(target)
 
     async def follow(self, req: ApiRequest) -> dict[str, Any]:
         """Follow an announcement channel into another channel (a webhook there)."""
@@ -616,6 +636,19 @@ class RestApi:
         if existing is None:
             self.fake.followers.append(follower)
         return {"channel_id": str(source.id), "webhook_id": str(follower.webhook_id)}
+
+    async def delete_webhook(self, req: ApiRequest) -> ApiResponse:
+        """DELETE a webhook (with the bot's token): for a channel follow, unfollow. Needs
+        Manage Webhooks in the webhook's channel."""
+        raw = req.params["webhook_id"]
+        follower = next((f for f in self.fake.followers if str(f.webhook_id) == raw), None)
+        if follower is None:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        if not self.world.has_permission(follower.target_channel_id, self.world.bot_user_id,
+                                         Perm.VIEW_CHANNEL | Perm.MANAGE_WEBHOOKS):
+            raise missing_permissions()
+        self.fake.followers.remove(follower)
+        return ApiResponse(status=204)
 
     # ------------------------------------------------------------ threads
     async def thread_from_message(self, req: ApiRequest) -> dict[str, Any]:

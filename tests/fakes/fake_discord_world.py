@@ -227,11 +227,28 @@ class GuildState:
     channel_ids: list[int]
     features: list[str] = field(default_factory=list)
     thread_ids: list[int] = field(default_factory=list)
+    command_access: list[dict[str, Any]] = field(default_factory=list)
+    """The bot's application-level command permissions in this guild, as a server admin
+    sets them under Server Settings > Integrations: ``{"id", "type" (1 role, 2 user),
+    "permission"}`` entries (@everyone's id is the guild id). They take precedence over
+    a command's ``default_member_permissions``."""
 
     @property
     def everyone_role(self) -> RoleState:
         """The @everyone role (its id is the guild id, as on Discord)."""
         return self.roles[self.id]
+
+    def command_override(self, user_id: int, role_ids: list[int]) -> bool | None:
+        """What the Integrations page says about this member: a user entry first, then
+        any role entry (an allow wins), then @everyone; None when nothing applies."""
+        entries = {(int(e["id"]), int(e["type"])): bool(e["permission"])
+                   for e in self.command_access}
+        if (user_id, 2) in entries:
+            return entries[(user_id, 2)]
+        roles = [entries[(r, 1)] for r in role_ids if (r, 1) in entries]
+        if roles:
+            return any(roles)
+        return entries.get((self.id, 1))
 
 
 @dataclass
@@ -699,6 +716,9 @@ def build_world() -> World:
         members={},
         channel_ids=[],
         features=["COMMUNITY", "NEWS"],
+        # The README's set-up step: the admin gave the Editors role the bot's commands
+        # (editorial commands are hidden by default_member_permissions otherwise).
+        command_access=[{"id": editor_role.id, "type": 1, "permission": True}],
     )
     for name, roles in (
         ("admin", [admin_role.id]),

@@ -11,7 +11,10 @@ connection and the fake Discord's live messages, and lists every disagreement:
 - nothing is posted twice: the bot's messages of a story in a channel are exactly the
   messages of that channel's delivery;
 - no channel where readers are (everything but the editorial and feedback channels and
-  story threads) shows a retracted story's text anywhere, followers' copies included.
+  story threads) shows a retracted story's text anywhere, followers' copies included;
+- a follower's copy (a crosspost Discord made into a following channel) of a story's
+  first part carries every correction note, as the bot's own copies do.
+- every issue's masthead agrees with the issue (`tests.fakes.invariant_issues`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.fake_discord_messages import IS_CROSSPOST
 from tests.fakes.fake_discord_world import ANNOUNCEMENT_THREAD, PRIVATE_THREAD, PUBLIC_THREAD
+from tests.fakes.invariant_issues import check_mastheads
 
 _THREADS = {ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD}
 _SPACE = re.compile(r"\s+")
@@ -103,14 +108,17 @@ def check_copies(fake: Any, db_path: Path) -> list[str]:
             story = story_of(record.current) if record.author_id == bot else None
             if story is not None:
                 mine.setdefault((channel_id, story), set()).add(record.id)
-    for row in deliveries:
+    copies = [row for row in deliveries if row["story_id"] is not None]  # not mastheads
+    for row in copies:
         problems += _check_delivery(fake, row, stories.get(row["story_id"]), mine)
-    claimed = {(r["channel_id"], r["story_id"]) for r in deliveries}
+    claimed = {(r["channel_id"], r["story_id"]) for r in copies}
     for (channel_id, story), ids in mine.items():
         if (channel_id, story) not in claimed and channel_id in _reader_channels(fake):
             problems.append(f"story #{story} has {len(ids)} message(s) in channel {channel_id} "
                             "that no delivery accounts for")
     problems += _retracted_text_anywhere(fake, stories)
+    problems += _followers_copies(fake, stories)
+    problems += check_mastheads(fake, db_path, _reader_channels(fake))
     return problems
 
 
@@ -169,4 +177,21 @@ def _retracted_text_anywhere(fake: Any, stories: dict[int, _Story]) -> list[str]
                 if leaked:
                     problems.append(f"retracted story #{story.id} still readable in channel "
                                     f"{channel_id}, message {record.id}: {leaked[:60]!r}")
+    return problems
+
+
+def _followers_copies(fake: Any, stories: dict[int, _Story]) -> list[str]:
+    problems = []
+    for channel_id in _reader_channels(fake):
+        for record in fake.store.channel_records(channel_id):
+            story = stories.get(story_of(record.current) or 0)
+            if not record.flags & IS_CROSSPOST or story is None or story.status == "retracted":
+                continue
+            if not any(re.search(rf"story #{story.id}$", (e.get("author") or {}).get("name")
+                                 or "") for e in record.current.get("embeds") or []):
+                continue  # a later part: the notes are on the first
+            text = message_text(record.current)
+            problems += [f"a follower's copy of story #{story.id} in channel {channel_id} "
+                         f"lacks the correction {n[:60]!r}" for n in story.notes
+                         if _flat(n) not in text]
     return problems

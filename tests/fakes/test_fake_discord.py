@@ -201,6 +201,7 @@ def build_bot(home_guild_id: int, **options: Any) -> commands.Bot:
 
     @bot.tree.command(description="Editors only")
     @app_commands.guilds(home_guild_id)
+    @app_commands.default_permissions(manage_messages=True)
     async def desk_admin(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("admin panel", ephemeral=True)
 
@@ -530,6 +531,50 @@ async def test_crosspost_follow_and_hourly_limit(fake: FakeDiscord, start_bot: B
     not_news = await general.send("not news")
     with pytest.raises(discord.Forbidden):
         await not_news.publish()
+
+
+async def test_edits_of_a_crosspost_reach_followers_and_deletes_do_not(
+        fake: FakeDiscord, start_bot: BotFactory) -> None:
+    bot = await start_bot()
+    announcements = bot.get_channel(fake.world.channels["announcements"])
+    news = bot.get_channel(fake.world.channels["news"])
+    webhook = await announcements.follow(destination=news)
+    message = await announcements.send("Bulletin: the vote was 7 to 2")
+    await message.publish()
+    await message.edit(content="Bulletin: the vote was 6 to 3 (corrected)")
+    [copy] = fake.channel_messages("news")
+    assert copy["content"] == "Bulletin: the vote was 6 to 3 (corrected)"
+    assert copy["edited_timestamp"] and copy["flags"] & 2  # IS_CROSSPOST
+    await message.delete()
+    assert [m["content"] for m in fake.channel_messages("news")] == [copy["content"]]
+    await bot.http.request(discord.http.Route("DELETE", "/webhooks/{webhook_id}",
+                                              webhook_id=webhook.id))
+    assert fake.followers == []
+    later = await announcements.send("Bulletin 2")
+    await later.publish()
+    assert len(fake.channel_messages("news")) == 1  # unfollowed: no copy
+
+
+async def test_integrations_permissions_show_commands_default_permissions_hide(
+        fake: FakeDiscord, bot: commands.Bot) -> None:
+    """`/desk_admin` needs Manage Messages; the home server's admin gave the Editors role
+    the bot's commands (Server Settings > Integrations)."""
+    with pytest.raises(CommandUnavailable, match="default_member_permissions"):
+        await fake.invoke("reader", "desk_admin")
+    await (await fake.invoke("editor1", "desk_admin")).wait_response()
+    home = fake.world.guilds[fake.world.home_guild_id]
+    home.command_access.append({"id": home.id, "type": 1, "permission": True})
+    await (await fake.invoke("reader", "desk_admin")).wait_response()
+    home.command_access.append({"id": fake.world.users["reader"], "type": 2,
+                                "permission": False})
+    with pytest.raises(CommandUnavailable, match="Integrations"):
+        await fake.invoke("reader", "desk_admin")
+    [entry] = await bot.http.get_guild_application_command_permissions(
+        fake.world.application_id, home.id)
+    assert entry["id"] == str(fake.world.application_id)
+    assert {(p["id"], p["permission"]) for p in entry["permissions"]} == {
+        (str(fake.world.editor_role_id), True), (str(home.id), True),
+        (str(fake.world.users["reader"]), False)}
 
 
 async def test_short_crosspost_window_is_waited_out(fake: FakeDiscord, bot: commands.Bot) -> None:

@@ -525,6 +525,7 @@ async def _subscribe_news(room: Newsroom) -> None:
     other = room.discord.world.other_guild_id
     handle = await room.invoke("admin2", "subscribe", {"channel": room.channel("news")},
                                guild=other, channel=room.channel("news"))
+    await handle.wait_final()
     assert "Subscribed" in handle.text(), handle.text()
 
 

@@ -1,22 +1,29 @@
 """Reliability: the permission matrix of every editorial command and button.
 
-A reader of the home server (no roles) is refused every editorial command and every
-editorial button, ephemerally, and nothing changes. Members of another server do not
-even see the editorial commands (they are registered in the home server only), nor
-the editorial channel's buttons. `/subscribe` and `/unsubscribe` are hidden from
-members without Manage Channels, and `/newsroom setup` refuses an editor without
-Manage Server.
+A reader of the home server (no roles) does not see the editorial commands (their
+`default_member_permissions`; the editor role sees them because the server's admin gave
+it the bot's commands under Integrations). Were an admin to show them to everyone, the
+bot still refuses every one of them, ephemerally, and nothing changes: the command list
+is a convenience, the role check the lock. Every editorial button refuses a reader,
+also when a modified client crafts its custom id (another story's, another ticket's) on
+a message the reader can see. Members of another server do not even see the editorial
+commands (they are registered in the home server only), nor the editorial channel's
+buttons. `/subscribe`, `/unsubscribe` and `/subscriptions` are hidden from members
+without Manage Channels, and `/newsroom setup` refuses an editor without Manage Server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Newsroom
-from tests.e2e.helpers import make_story, wait_for
+from tests.e2e.helpers import commands_shown_to_everyone, make_story, wait_for
+from tests.e2e.test_publishing import story_posts
 from tests.fakes.fake_anthropic import Refusal
 from tests.fakes.fake_discord import CommandUnavailable, InteractionHandle
 from tests.reliability.support import (
@@ -54,6 +61,7 @@ COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("publish unschedule", {"story": "{scheduled}"}),
     ("publish now", {"story": "{approved}"}),
     ("publish queue", {}),
+    ("publish order", {"story": "{scheduled}", "position": 1}),
     ("publish deliveries", {"story": "{published}"}),
     ("triage list", {}),
     ("triage resolve", {"ticket": "{ticket}", "action": "dismiss"}),
@@ -101,8 +109,10 @@ async def published_with_a_failed_delivery(room: Newsroom) -> int:
     other = room.discord.world.other_guild_id
     handle = await room.invoke("admin2", "subscribe", {"channel": room.channel("news")},
                                guild=other, channel=room.channel("news"))
+    await handle.wait_final()
     assert "Subscribed" in handle.text(), handle.text()
     room.discord.deny_bot("news")
+    room.bot.courier.lost_access_for = timedelta(0)  # disabled at once, not after a day
     story_id = await make_story(room, "approved")
     await room.invoke("editor1", "publish now", {"story": story_id})
 
@@ -163,23 +173,29 @@ async def hidden(label: str, invoke: Any) -> list[str]:
     return [f"{label}: offered, though Discord would hide it"]
 
 
-async def test_editorial_commands_refuse_readers_and_are_hidden_elsewhere(
+async def test_editorial_commands_are_hidden_from_readers_and_refused_when_shown(
         newsroom: Newsroom) -> None:
     ids = await session(newsroom)
     fake, other = newsroom.discord, newsroom.discord.world.other_guild_id
     problems, checks = [], 0
     for command, options in COMMANDS:
         values = fill(options, ids)
-        problems += await refused(
-            newsroom, f"reader /{command}",
-            lambda c=command, v=values: fake.invoke("reader", c, v), "editor")
+        problems += await hidden(f"reader /{command}",
+                                 lambda c=command, v=values: fake.invoke("reader", c, v))
         checks += 1
         for outsider in OUTSIDERS:
             with pytest.raises(CommandUnavailable):
                 await fake.invoke(outsider, command, values, guild=other)
             checks += 1
+    with commands_shown_to_everyone(newsroom):
+        for command, options in COMMANDS:
+            values = fill(options, ids)
+            problems += await refused(
+                newsroom, f"reader /{command} (shown to everyone)",
+                lambda c=command, v=values: fake.invoke("reader", c, v), "editor")
+            checks += 1
     print(f"permission matrix, commands: {checks} checks, {len(problems)} problem(s)")
-    assert checks == 3 * len(COMMANDS)
+    assert checks == 4 * len(COMMANDS)
     assert problems == [], "\n".join(problems)
 
 
@@ -206,6 +222,66 @@ async def test_editorial_buttons_refuse_non_editors(newsroom: Newsroom) -> None:
     checks += 2
     print(f"permission matrix, buttons: {checks} checks, {len(problems)} problem(s)")
     assert problems == [], "\n".join(problems)
+
+
+FORGED = [*BUTTONS, "newsroom:redeliver:{published}", "newsroom:card:approve:{approved}",
+          "newsroom:card:spike:{scheduled}"]
+
+
+def planted(room: Newsroom, custom_ids: list[str]) -> dict[str, Any]:
+    """A message of the bot's in #general whose buttons carry `custom_ids`: as if cards
+    were once posted where readers are (the editorial channel used to be #general)."""
+    rows = [{"type": 1, "components": [{"type": 2, "style": 2, "label": c[-40:],
+                                        "custom_id": c} for c in custom_ids[i:i + 5]]}
+            for i in range(0, len(custom_ids), 5)]
+    return room.discord.post_as_user("bot", "general", "Old cards", components=rows)
+
+
+async def test_crafted_button_ids_are_refused_to_non_editors(newsroom: Newsroom) -> None:
+    """Buttons naming any story or ticket, pressed by a reader: refused, nothing changes.
+    A request crafted with an id its message does not carry is not even acted on."""
+    ids = await session(newsroom)
+    fake = newsroom.discord
+    unpublished = ids["in_review"]
+    custom_ids = [t.format(**ids) for t in FORGED]
+    own = [f"newsroom:sources:{unpublished}", f"newsroom:report:{unpublished}"]
+    message = planted(newsroom, custom_ids + own)
+    problems = []
+    for custom_id in custom_ids:
+        problems += await refused(newsroom, f"reader presses {custom_id}",
+                                  lambda c=custom_id: fake.click("reader", message, c),
+                                  "Only editors")
+    problems += await refused(newsroom, "reader asks the sources of an unpublished story",
+                              lambda: fake.click("reader", message, own[0]),
+                              f"no published story #{unpublished}")
+    before = newsroom.db()
+    form = await fake.click("reader", message, own[1])
+    await form.wait_response()
+    sent = await fake.submit_modal("reader", form, {"What is wrong or unclear?": "x"})
+    await sent.wait_final()
+    problems += refusal_problems(sent, f"no published story #{unpublished}")
+    if newsroom.db() != before:
+        problems.append("a report on an unpublished story changed the database")
+    problems += await crafted_requests(newsroom, ids["published"], custom_ids)
+    print(f"permission matrix, crafted ids: {2 * len(custom_ids) + 2} checks, "
+          f"{len(problems)} problem(s)")
+    assert problems == [], "\n".join(problems)
+
+
+async def crafted_requests(room: Newsroom, story_id: int, custom_ids: list[str]) -> list[str]:
+    """Ids sent on a published post that does not carry them (a modified client):
+    discord.py matches a persistent button only against its message, so none acts."""
+    post = story_posts(room, "announcements", story_id)
+    before_db, before_seen = room.db(), room.visible()
+    handles = [await room.discord.click("reader", post[0], c, forged=True) for c in custom_ids]
+    problems = []
+    for custom_id, handle in zip(custom_ids, handles, strict=True):
+        with contextlib.suppress(TimeoutError):
+            await handle.wait_response(timeout=0.5)
+            problems.append(f"crafted {custom_id}: answered {handle.text()!r}")
+    if room.db() != before_db or room.visible() != before_seen:
+        problems.append("a crafted request changed something")
+    return problems
 
 
 async def redeliver_refusals(room: Newsroom, story_id: int) -> list[str]:
@@ -236,9 +312,11 @@ async def test_server_permissions_gate_subscribe_and_setup(newsroom: Newsroom) -
             problems += await hidden(f"{user} /{command}", lambda u=user, c=command, g=guild,
                                ch=channel: fake.invoke(u, c, {"channel": ch}, guild=g,
                                                        channel=ch))
+        problems += await hidden(f"{user} /subscriptions", lambda u=user, g=guild, ch=channel:
+                                 fake.invoke(u, "subscriptions", {}, guild=g, channel=ch))
     problems += await refused(
         newsroom, "editor /newsroom setup",
         lambda: fake.invoke("editor1", "newsroom setup", {"timezone": "Europe/Berlin"}),
         "Manage Server")
-    print(f"permission matrix, server permissions: 5 checks, {len(problems)} problem(s)")
+    print(f"permission matrix, server permissions: 7 checks, {len(problems)} problem(s)")
     assert problems == [], "\n".join(problems)

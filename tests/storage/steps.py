@@ -4,12 +4,14 @@ applied by the store method the desk calls; nothing writes a status directly."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.acting import facts_of
 from bot.article import Article, archive_doc
 from bot.lifecycle import Action, Actor, Policy, Transition, decide
-from storage.records import Story
+from storage.issues import EditionOutcome, EditionRun, IssueItem
+from storage.records import Story, utcnow
 from storage.store import Store
 
 EDITOR_ROLE = 900
@@ -83,3 +85,13 @@ def spike(store: Store, story_id: int, *, reason: str = "Dead.", by: int = 2) ->
 
 def _doc(store: Store, story_id: int) -> dict[str, str]:
     return archive_doc(Article.from_dict(store.stories.revision(story_id).article))
+
+
+def issue(store: Store, story_ids: list[int], *, due_at: datetime | None = None,
+          name: str = "Morning", link_base: str | None = None) -> EditionOutcome | None:
+    """An edition run by the newsroom itself, publishing these stories as an issue."""
+    due = due_at or utcnow()
+    items = [IssueItem(s, decided(store, s, Action.PUBLISH, None), _doc(store, s))
+             for s in story_ids]
+    return store.publish_issue(EditionRun(due, name, due.strftime("%A %-d %B %Y"),
+                                          link_base=link_base), items)

@@ -1,5 +1,5 @@
-"""Each part of the store on its own: stories, draft jobs, review, tickets, archive, meta
-and the outbox. Every state change is guarded: the loser of a race gets `Conflict` (or
+"""Each part of the store on its own: stories, draft jobs, review, tickets, archive, meta,
+the outbox and subscriptions. Every state change is guarded: the loser of a race gets `Conflict` (or
 False) and nothing changes."""
 
 from datetime import timedelta
@@ -185,3 +185,54 @@ def test_a_delivery_lost_to_an_unsubscribe_is_not_sent(store: Store) -> None:
     assert store.outbox.delivery(delivery.id).state == "cancelled"
     with pytest.raises(NotFoundError):
         store.outbox.copy_state(404)
+
+
+# ---- subscriptions -------------------------------------------------------------------
+
+def test_a_followed_channel_gets_no_deliveries_and_shows_the_last_crosspost(store: Store
+                                                                           ) -> None:
+    store.outbox.add_destination(kind="announcement", guild_id=4, channel_id=40, added_by=None)
+    store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50, added_by=1,
+                                 mode="follow", webhook_id=500)
+    store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=51, added_by=1)
+    story = steps.publish(store, steps.approved(store).id)
+    assert [d.channel_id for d in store.outbox.deliveries(story.id)] == [40, 51]
+    follow, deliver = store.subscriptions.of_guild(5, announce_channel_id=40)
+    assert (follow.destination.mode, follow.last_story_id) == ("follow", None)
+    announcement, subscriber = store.outbox.deliveries(story.id)
+    store.outbox.mark_sent(announcement.id, [900], "r1c0")
+    store.outbox.record_crosspost(announcement.id, 40, 900)
+    store.outbox.mark_sent(subscriber.id, [901], "r1c0")
+    follow, deliver = store.subscriptions.of_guild(5, announce_channel_id=40)
+    assert follow.last_story_id == story.id == deliver.last_story_id
+    store.outbox.remove_destination(51, actor_id=1)
+    assert [s.destination.channel_id for s in store.subscriptions.of_guild(5, 40)] == [50]
+
+
+def test_following_cancels_what_was_not_yet_delivered(store: Store) -> None:
+    store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50, added_by=1)
+    story = steps.publish(store, steps.approved(store).id)
+    _, changed = store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50,
+                                              added_by=1, mode="follow", webhook_id=500)
+    assert changed and store.outbox.deliveries(story.id)[0].state == "cancelled"
+
+
+def test_a_destination_fails_from_its_first_failure_until_a_copy_lands(store: Store) -> None:
+    dest, _ = store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=50,
+                                           added_by=1)
+    first = utcnow()
+    assert store.subscriptions.failing(dest.id, first) == (first, True)
+    assert store.subscriptions.failing(dest.id, first + timedelta(hours=3)) == (first, False)
+    story = steps.publish(store, steps.approved(store).id)
+    delivery = store.outbox.deliveries(story.id)[0]
+    assert store.outbox.mark_sent(delivery.id, [1], "r1c0")
+    assert store.outbox.destination(dest.id).warned_at is None
+
+
+def test_a_notice_waits_for_its_crosspost_then_counts_against_the_hour(store: Store) -> None:
+    store.subscriptions.queue_crosspost(77, 40)
+    store.subscriptions.queue_crosspost(77, 40)  # once
+    assert store.subscriptions.queued_crossposts() == [(77, 40)]
+    store.subscriptions.notice_crossposted(77, 40, done=True)
+    assert store.subscriptions.queued_crossposts() == []
+    assert len(store.outbox.crosspost_times(40, 3600)) == 1

@@ -242,7 +242,7 @@ async def test_every_awaitable_part_mirrors_a_store_part(tmp_path: Path) -> None
     """Each awaited method is a store method of the same name (no untyped catch-all)."""
     store = await AsyncStore(tmp_path / "x.db").open()
     sync = await store.run(lambda s: s)
-    for name in ("stories", "jobs", "review", "outbox", "tickets", "archive", "meta"):
+    for name in ("stories", "jobs", "review", "outbox", "tickets", "archive", "meta", "issues"):
         facade, part = getattr(store, name), getattr(sync, name)
         offloaded = [n for n in dir(type(facade)) if not n.startswith("_")]
         assert offloaded, name
