@@ -33,8 +33,10 @@ EXPOSE 8080
 
 # `docker stop` sends SIGTERM: the bot lets messages in flight finish (at most 10 s),
 # closes the database and exits 0. Give it more than that before SIGKILL (compose does).
+# The health check asks the port NEWSROOM_HTTP names (`docker run --network host -e
+# NEWSROOM_HTTP=127.0.0.1:9000` moves it); a 503 or no answer is unhealthy.
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('NEWSROOM_HTTP', '').rpartition(':')[2] or '8080'; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status != 200)"]
 
 CMD ["newsroom", "run"]

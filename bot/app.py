@@ -233,8 +233,9 @@ class NewsroomBot(commands.Bot):
             await backup.run_backup(self.store, self.settings.backup_dir,
                                     self.settings.backup_keep)
         except (OSError, sqlite3.Error) as exc:
-            log.error("the daily backup failed: %s", exc)
-            await self.notices.team(f"The daily backup failed: {exc}")
+            folder = self.settings.backup_dir
+            log.error("the daily backup to %s failed: %s", folder, exc)
+            await self.notices.team(f"The daily backup to {folder} failed: {exc}")
 
     async def close(self) -> None:
         if self.resuming is not None and self.resuming is not asyncio.current_task():

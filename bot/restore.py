@@ -35,8 +35,13 @@ def lock_path(db_path: Path) -> Path:
 def run_lock(db_path: Path, purpose: str = "run") -> Iterator[None]:
     """Hold the database's lock, or raise NewsroomError naming the process that has it."""
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:  # e.g. a bind-mounted folder the container's user cannot write
+        raise NewsroomError(f"cannot write in {path.parent} ({exc.strerror}): the database's "
+                            f"folder must be writable by this user (uid {os.getuid()})"
+                            ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -29,6 +29,19 @@ def test_run_without_token_names_what_is_missing(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()  # nothing was created
 
 
+def test_run_in_a_folder_it_cannot_write_says_so(tmp_path: Path) -> None:
+    """A data folder the bot cannot create or write in (in a container: a bind mount
+    owned by another user) is a one-line error, not a traceback."""
+    (tmp_path / "data").write_text("a file where the folder should be")
+    result = newsroom("run", cwd=tmp_path, DISCORD_TOKEN="t", NEWSROOM_GUILD_ID="1",
+                      NEWSROOM_HTTP="")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("newsroom: cannot write in data (")
+    assert line.endswith(f"the database's folder must be writable by this user "
+                         f"(uid {os.getuid()})")
+
+
 def test_run_with_a_malformed_value_says_which(tmp_path: Path) -> None:
     result = newsroom("run", cwd=tmp_path, DISCORD_TOKEN="t", NEWSROOM_GUILD_ID="1",
                       NEWSROOM_EDITIONS="every day")

@@ -1,8 +1,10 @@
-"""The Dockerfile and compose.yaml checked against the project (no Docker engine here):
-what they copy exists, what they run is our command, their paths and ports agree."""
+"""The Dockerfile and compose.yaml checked against the project (CI has no Docker engine;
+tests/test_docker_image.py builds and runs the image where one answers): what they copy
+exists, what they run is our command, their paths and ports agree."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shlex
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from aiohttp import web
 
 from bot.cli import STOP_GRACE, build_parser
 from bot.config import Settings, parse_address
@@ -106,9 +109,42 @@ def test_settings_paths_volumes_and_ports_agree() -> None:
     assert settings["NEWSROOM_BACKUP_DIR"] in volumes
     _, port = parse_address(settings["NEWSROOM_HTTP"])
     assert values("EXPOSE") == [str(port)]
-    [check] = values("HEALTHCHECK")
-    assert f"http://127.0.0.1:{port}/healthz" in check
+    assert "/healthz" in " ".join(health_command())
     assert (values("STOPSIGNAL") or ["SIGTERM"]) == ["SIGTERM"]
+
+
+def health_command() -> list[str]:
+    """The HEALTHCHECK's command (exec form, after its options)."""
+    [check] = values("HEALTHCHECK")
+    return json.loads(check[check.index(" CMD ") + 5:])
+
+
+async def test_the_health_check_asks_the_port_newsroom_http_names() -> None:
+    answer = {"status": 200}
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({}, status=answer["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    program, *args = health_command()
+    assert program == "python"
+    codes = []
+    try:
+        for status in (200, 503):
+            answer["status"] = status
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, *args, env={"NEWSROOM_HTTP": f"0.0.0.0:{port}"},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            codes.append(await proc.wait())
+    finally:
+        await runner.cleanup()
+    assert codes[0] == 0 and codes[1] != 0  # healthy, then unhealthy
 
 
 def test_compose_runs_one_service_with_volumes_env_file_and_a_restart_policy() -> None:
