@@ -5,7 +5,9 @@
     .venv/bin/python -m bench --only fanout,search
 
 Benchmarks print figures; they never fail on time. A benchmark that crashes is shown
-as FAILED in the table and makes the exit status 1.
+as FAILED in the table and makes the exit status 1. After the summary, the figures that
+have a goal (issue 13) are printed in one more table: each figure as measured in this
+run, its goal, the figure over its goal, and whether it is met.
 """
 
 from __future__ import annotations
@@ -31,16 +33,36 @@ def run_one(name: str, flags: list[str], out: Path) -> tuple[int, float]:
     return proc.returncode, time.monotonic() - started
 
 
-def table(rows: list[list[str]]) -> str:
+def table(rows: list[list[str]], right: tuple[int, ...] = (2,)) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for index, row in enumerate(rows):
-        cells = [c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in
                  enumerate(zip(row, widths, strict=True))]
         lines.append(" | ".join(cells).rstrip())
         if index == 0:
             lines.append("-+-".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+GOAL_ORDER = ("fan-out time / bound", "global 429s during the fan-out",
+              "interaction ack p99 / bare bot p99", "idle RSS after start-up",
+              "start-up to ready", "archive search p95")
+
+
+def goal_rows(goals: list[dict]) -> list[list[str]]:
+    def order(goal: dict) -> tuple[int, str]:
+        ranks = [i for i, prefix in enumerate(GOAL_ORDER) if goal["figure"].startswith(prefix)]
+        return (ranks[0] if ranks else len(GOAL_ORDER), goal["figure"])
+
+    rows = [["figure", "measured", "goal", "/ goal", "met", "made of"]]
+    for goal in sorted(goals, key=order):
+        value, target = goal["value"], goal["goal"]
+        over = f"{value / target:.2f}" if target else "-"
+        met = "yes" if value <= target else "NO"
+        rows.append([goal["figure"], goal["shown"], goal["goal_shown"], over, met,
+                     goal["detail"]])
+    return rows
 
 
 def main() -> int:
@@ -56,6 +78,7 @@ def main() -> int:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     flags = ["--quick"] if args.quick else []
     rows = [["bench", "metric", "value", "unit", "note"]]
+    goals: list[dict] = []
     failed = []
     total = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as tmp:
@@ -65,6 +88,7 @@ def main() -> int:
             out = Path(tmp) / f"{name}.json"
             code, wall = run_one(name, flags + extra, out)
             data = json.loads(out.read_text()) if out.exists() else {"rows": []}
+            goals += data.get("goals", [])
             if code != 0:
                 failed.append(name)
                 rows.append([name, "FAILED", f"exit {code}", "", "see its output above"])
@@ -76,6 +100,9 @@ def main() -> int:
     print(f"\n=== summary ({mode} run, {time.monotonic() - total:.0f} s in all, "
           f"{len(names) - len(failed)}/{len(names)} benchmarks completed)\n")
     print(table(rows))
+    if goals:
+        print(f"\n=== figures and goals (issue 13), {mode} run\n")
+        print(table(goal_rows(goals), right=(1, 3)))
     return 1 if failed else 0
 
 

@@ -75,6 +75,7 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    goals: list[dict[str, Any]] = field(default_factory=list)
 
     def header(self, title: str, **settings: Any) -> None:
         self.settings.update(settings)
@@ -91,6 +92,14 @@ class Report:
         self.rows.append({"bench": self.bench, "metric": metric, "value": value,
                           "unit": unit, "note": note})
 
+    def goal(self, figure: str, value: float, goal: float, shown: str, goal_shown: str,
+             detail: str = "") -> None:
+        """A figure with a target (lower is better), for the goals table of `python -m
+        bench`: `shown` is how the value reads (with its unit), `detail` what it is made of.
+        """
+        self.goals.append({"figure": figure, "value": value, "goal": goal, "shown": shown,
+                           "goal_shown": goal_shown, "detail": detail})
+
     def note(self, text: str) -> None:
         print(f"    note: {text}")
         self.notes.append(text)
@@ -99,7 +108,7 @@ class Report:
         if path:
             Path(path).write_text(json.dumps(
                 {"bench": self.bench, "settings": self.settings, "rows": self.rows,
-                 "notes": self.notes}, default=str, indent=1))
+                 "notes": self.notes, "goals": self.goals}, default=str, indent=1))
 
 
 def bench_args(description: str,
@@ -223,16 +232,20 @@ class Fakes:
 
 @contextlib.asynccontextmanager
 async def newsroom(tmp: Path, *, own_thread: bool = True,
-                   anthropic_factory: Callable[[], Any] | None = None, **env: Any):
+                   anthropic_factory: Callable[[], Any] | None = None,
+                   fakes: Fakes | None = None, **env: Any):
     """The real NewsroomBot on this loop, set up like the e2e `newsroom` fixture.
 
     Yields (fakes, room): `room` is a `tests.e2e.conftest.Newsroom`, so `room.bot`,
     `room.user(...)`, `room.channel(...)` and `tests.e2e.helpers.make_story(room, ...)`
-    work as in the tests; interactions go through `fakes.invoke`.
+    work as in the tests; interactions go through `fakes.invoke`. Given `fakes` (already
+    started), the bot uses them and leaves them running.
     """
     from tests.e2e.conftest import Newsroom, newsroom_env
 
-    fakes = await Fakes(own_thread=own_thread, anthropic_factory=anthropic_factory).start()
+    own_fakes = fakes is None
+    if fakes is None:
+        fakes = await Fakes(own_thread=own_thread, anthropic_factory=anthropic_factory).start()
     room = Newsroom(fakes.discord, fakes.claude, tmp, newsroom_env(fakes.discord, fakes.claude))
     room.env.update(env)
     try:
@@ -242,17 +255,21 @@ async def newsroom(tmp: Path, *, own_thread: bool = True,
     finally:
         with contextlib.suppress(Exception):
             await room.stop()
-        await fakes.stop()
+        if own_fakes:
+            await fakes.stop()
 
 
 # --------------------------------------------------------------------------- loop lag
 
 
-async def subscribe_channels(fakes: Fakes, room: Any, count: int) -> list[int]:
-    """`count` new channels in the other server, subscribed the way /subscribe stores them."""
+async def subscribe_channels(fakes: Fakes, room: Any, count: int,
+                             ids: list[int] | None = None) -> list[int]:
+    """`count` new channels in the other server (or the channels `ids`), subscribed the
+    way /subscribe stores them."""
     fake = fakes.discord
     other = fake.world.other_guild_id
-    ids = await fakes.sync(fake.add_text_channels, other, count, "sub")
+    if ids is None:
+        ids = await fakes.sync(fake.add_text_channels, other, count, "sub")
     admin2 = room.user("admin2")
 
     def subscribe_all(store: Any) -> None:

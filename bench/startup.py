@@ -10,8 +10,10 @@ bot's own log timestamps (millisecond resolution) against the wall clock at spaw
   imports+settings   spawn -> first log line of the bot
   setup_hook         -> "newsroom ready to connect" (store, migrations, cogs, sync, catch-up)
   gateway            -> "has connected to Gateway" (READY received)
-  guild wait         -> "connected as" (on_ready; discord.py waits guild_ready_timeout
-                        after the last GUILD_CREATE before firing it)
+  guild wait         -> "connected as" (on_ready: ready, every cog answers; the
+                        newsroom's state fires it once every guild of READY arrived)
+  resumed            -> "newsroom work resumed" (after ready: draft jobs resumed, catch-up,
+                        courier started; not part of the ready figure)
 
 RSS is VmRSS from /proc/<pid>/status after the bot has idled; VmHWM is its peak.
 
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import re
 import statistics
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -34,10 +37,12 @@ from storage.store import Store
 from tests.e2e.conftest import newsroom_env
 from tests.e2e.process import BotProcess
 
+ROOT = Path(__file__).resolve().parent.parent
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 MILESTONES = (("setup_hook", "newsroom ready to connect"),
               ("gateway", "has connected to Gateway"),
-              ("guild wait", "connected as"))
+              ("guild wait", "connected as"),
+              ("resumed", "newsroom work resumed"))
 
 
 def log_times(text: str) -> tuple[float | None, dict[str, float]]:
@@ -96,6 +101,30 @@ async def one_run(fakes: Fakes, db: Path, cwd: Path, idle: float) -> dict[str, f
     return result
 
 
+async def bare_run(report: Report, fakes: Fakes, idle: float) -> str:
+    """The floor: a bare discord.py bot (bench._bare) spawned the same way; returns a
+    short description of its figures."""
+    fake = fakes.discord
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench._bare", fake.api_base, fake.gateway_url, fake.token,
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        async with asyncio.timeout(30):
+            while b"bare bot ready" not in await proc.stdout.readline():
+                pass
+        ready = time.monotonic() - started
+        await asyncio.sleep(idle)
+        status = proc_status(proc.pid)
+    finally:
+        proc.terminate()
+        await proc.wait()
+    text = f"ready in {fmt(ready, 2)} s, idle RSS {fmt(status['VmRSS'] / 1024)} MiB"
+    report.line("bare discord.py bot (bench._bare)", "", "", text)
+    return text
+
+
 async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
     stories = 3_000 if args.quick else 10_000
     runs = 1 if args.quick else 3
@@ -118,6 +147,7 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
 
     fakes = await Fakes(own_thread=False).start()
     try:
+        bare = await bare_run(report, fakes, idle)
         for label, db in (("empty db", empty), (f"{stories // 1000}k stories", full)):
             results, crashed = [], 0
             for i in range(runs):
@@ -139,6 +169,10 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
             report.line("  of which (median, s)", "", "", parts)
             report.row(f"{label}: idle RSS after {idle:.0f} s (median)", fmt(med["rss"]), "MiB",
                        f"peak VmHWM {fmt(med['hwm'])} MiB")
+            report.goal(f"start-up to ready ({label})", med["ready"], 1.2,
+                        f"{fmt(med['ready'], 2)} s", "<= 1.2 s", parts)
+            report.goal(f"idle RSS after start-up ({label})", med["rss"], 70,
+                        f"{fmt(med['rss'])} MiB", "<= 70 MiB", f"bare bot: {bare}")
     finally:
         await fakes.stop()
 

@@ -29,8 +29,10 @@ from bot.drafting import Drafter
 from bot.errors import NewsroomError
 from bot.model_watch import warn_if_retiring
 from bot.notices import Notices
+from bot.pacer import Pacer
 from bot.publishing import Publisher
 from bot.readers import ReaderDesk
+from bot.ready import PromptReadyState
 from bot.scheduling import EditionScheduler
 from bot.subscriptions import SubscriptionDesk
 from bot.web.health import GatewayWatch, Probes
@@ -51,6 +53,8 @@ EDITORIAL_EXTENSIONS = (
 READER_EXTENSIONS = ("cogs.feedback", "cogs.subscribers", "cogs.archive", "cogs.help")
 EXTENSIONS = EDITORIAL_EXTENSIONS + READER_EXTENSIONS
 
+READY_GRACE = 30.0
+"""Seconds start-up work waits for the gateway before it resumes without it."""
 GENERIC_ERROR = "Something went wrong on our side and nothing was changed. (ref {ref})"
 
 
@@ -103,7 +107,7 @@ class NewsroomBot(commands.Bot):
     def __init__(self, settings: Settings, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
-        options.setdefault("guild_ready_timeout", 1.0)
+        options.setdefault("guild_ready_timeout", 1.0)  # the most READY waits for a guild
         # A crosspost over its hourly budget answers 429 with a retry of up to an hour:
         # raise instead of sleeping, so the publisher can queue it.
         options.setdefault("max_ratelimit_timeout", 30.0)
@@ -116,9 +120,13 @@ class NewsroomBot(commands.Bot):
             tree_cls=NewsroomTree,
             **options,
         )
-        http.install(self)
+        self.pacer = Pacer()  # every request counted by Discord's global limit waits here
+        http.install(self, self.pacer)
         self.settings = settings
         self.serving = True  # False for one-off CLI logins (sync-commands)
+        self.resuming: asyncio.Task[None] | None = None
+        self.resumed = asyncio.Event()  # set once `resume_work` has done its part
+        self.resume_error: Exception | None = None
         self.store = AsyncStore(settings.db_path)
         self.admin = Admin(settings, self.store)
         self.claude = Claude(settings)
@@ -142,33 +150,60 @@ class NewsroomBot(commands.Bot):
             GatewayWatch(self).state, self.publisher.next_edition,
             lambda: self.admin.current.timezone)) if settings.http_address else None
 
+    def _get_state(self, **options: Any) -> PromptReadyState:
+        """discord.py's connection state, but ready once every guild has arrived."""
+        return PromptReadyState(dispatch=self.dispatch, handlers=self._handlers,
+                                hooks=self._hooks, http=self.http, **options)
+
     @property
     def home_guild(self) -> discord.Object:
         return discord.Object(self.settings.guild_id or 0)
 
     async def setup_hook(self) -> None:
+        """What must be in place before the gateway connects: the store, the settings,
+        every cog (so any interaction is answered) and the commands synced when they
+        changed. The work start-up owes the newsroom but no interaction waits for is
+        resumed once the bot is ready (`resume_work`), so connecting does not wait."""
         await self.store.open()
         if self.serving and self.web is not None:
             await self.web.start()  # answers 503 until the gateway is ready
         await self.admin.load()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        if self.claude.configured:  # loads the TLS certificates: do it off the loop
-            await asyncio.to_thread(lambda: self.claude.client)
-        # ~190,000 long-lived objects from the imports: a full collection of them stalls
-        # the loop for ~100 ms mid fan-out (bench/loop_lag.py); move them out of its way.
-        gc.collect()
-        gc.freeze()
         if self.serving:
             self.editions.start(self.publisher.run_edition)
             await self.sync_commands()
+            self.resuming = asyncio.create_task(self.resume_work(), name="resume work")
+        log.info("newsroom ready to connect (database %s)", self.settings.db_path)
+
+    async def resume_work(self) -> None:
+        """Once ready (or after READY_GRACE without a gateway): draft jobs resumed, the
+        announcement channel's followers synced, missed editions caught up, the courier
+        started (pending deliveries go out), backups and the model watch scheduled. A
+        failure here stops the bot, as one during start-up would."""
+        try:
+            async with asyncio.timeout(READY_GRACE):
+                await self.wait_until_ready()
+        except TimeoutError:
+            log.warning("not connected after %.0f s: resuming work anyway", READY_GRACE)
+        try:
             await self.drafter.resume_all()
             await self.publisher.sync_announcement()
             await self.publisher.catch_up()
             self.courier.start()
             await self.schedule_backups()
             self.watch_model()
-        log.info("newsroom ready to connect (database %s)", self.settings.db_path)
+        except Exception as exc:
+            log.critical("could not resume the newsroom's work; stopping", exc_info=True)
+            self.resume_error = exc
+            await self.close()
+            return
+        # ~190,000 long-lived objects from the imports: a full collection of them stalls
+        # the loop for ~100 ms mid fan-out (bench/loop_lag.py); move them out of its way.
+        gc.collect()
+        gc.freeze()
+        self.resumed.set()
+        log.info("newsroom work resumed")
 
     async def schedule_backups(self) -> None:
         """Daily at 03:00 newsroom time, and at once if the last one is over a day old."""
@@ -203,6 +238,8 @@ class NewsroomBot(commands.Bot):
             await self.notices.team(f"The daily backup to {folder} failed: {exc}")
 
     async def close(self) -> None:
+        if self.resuming is not None and self.resuming is not asyncio.current_task():
+            self.resuming.cancel()
         self.editions.shutdown()
         await self.drafter.stop()
         await self.courier.stop()

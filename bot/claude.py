@@ -1,19 +1,34 @@
 """The one Anthropic client of the newsroom, what the API says about our model, and
-token counting before a draft is paid for."""
+token counting before a draft is paid for.
+
+The SDK is imported on first use, not at start-up: importing it takes about a second
+and some 60 MiB (pydantic models of the whole API), which a newsroom that is not
+drafting has no use for. `Claude.load` imports it in a worker thread, so the event loop
+never waits for it; until then no SDK error can have been raised (`api_errors`). What the
+API says about our model (one GET, asked at start-up, daily and by `/newsroom status`) is
+read with a plain HTTP request, so that alone never loads the SDK.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-import anthropic
+import aiohttp
 
 from bot.config import Settings
 from bot.errors import NotAvailable
+
+if TYPE_CHECKING:
+    import anthropic
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +42,28 @@ DEFAULT_WINDOW = 200_000
 """The context window assumed when the API does not report the model's."""
 RETIREMENT_WARNING = timedelta(days=30)
 COUNTED_KEYS = ("model", "system", "messages", "tools", "tool_choice", "thinking")
+API_BASE = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+
+
+def sdk() -> ModuleType:
+    """The `anthropic` module (imported here the first time: call `Claude.load` first on
+    the event loop)."""
+    return importlib.import_module("anthropic")
+
+
+def api_errors() -> tuple[type[Exception], ...]:
+    """What a call through the SDK raises besides TimeoutError: its API errors, and the
+    transport errors of its HTTP client (a stream that breaks off); nothing while the SDK
+    is not loaded, when none can have been raised."""
+    return (*transport_errors(), sys.modules["anthropic"].APIError) \
+        if "anthropic" in sys.modules else ()
+
+
+def transport_errors() -> tuple[type[Exception], ...]:
+    """httpx2's transport error (imported by the SDK), once loaded."""
+    module = sys.modules.get("httpx2")
+    return (module.TransportError,) if module is not None else ()
 
 
 @dataclass(frozen=True)
@@ -74,18 +111,31 @@ class Claude:
     def configured(self) -> bool:
         return self.settings.anthropic_api_key is not None
 
-    @property
-    def client(self) -> anthropic.AsyncAnthropic:
+    def require(self) -> None:
+        """Raise `NotAvailable` (a message for editors) when no API key is set."""
         if self.settings.anthropic_api_key is None:
             raise NotAvailable(NOT_CONFIGURED)
+
+    @property
+    def client(self) -> anthropic.AsyncAnthropic:
+        """The client (on the event loop, only once `load` has run)."""
+        self.require()
         if self._client is None:
-            self._client = anthropic.AsyncAnthropic(
+            assert self.settings.anthropic_api_key is not None
+            self._client = sdk().AsyncAnthropic(
                 api_key=self.settings.anthropic_api_key.get_secret_value(),
                 base_url=self.settings.anthropic_base_url,
                 max_retries=2,
                 timeout=self.settings.draft_timeout,
             )
         return self._client
+
+    async def load(self) -> anthropic.AsyncAnthropic:
+        """The client; the first time, the SDK is imported and the client built (it loads
+        the TLS certificates) in a worker thread."""
+        if self._client is None:
+            await asyncio.to_thread(lambda: self.client)
+        return self.client
 
     async def model_state(self, timeout: float = 5.0, *, fresh: bool = False) -> ModelState:
         """Ask the API about our model (cached for an hour once it answered)."""
@@ -97,21 +147,30 @@ class Claude:
         return state
 
     async def _retrieve(self, timeout: float) -> ModelState:
+        """GET /v1/models/{model}, as the SDK's `models.retrieve` would (no retries)."""
+        self.require()
+        assert self.settings.anthropic_api_key is not None
+        base = (self.settings.anthropic_base_url or API_BASE).rstrip("/")
+        headers = {"x-api-key": self.settings.anthropic_api_key.get_secret_value(),
+                   "anthropic-version": API_VERSION}
         try:
-            async with asyncio.timeout(timeout):
-                info = await self.client.with_options(max_retries=0).models.retrieve(self.model)
+            async with (asyncio.timeout(timeout), aiohttp.ClientSession() as session,
+                        session.get(f"{base}/v1/models/{quote(self.model, safe='')}",
+                                    headers=headers) as response):
+                status = response.status
+                info = await response.json() if status == 200 else {}
         except TimeoutError:
             return ModelState(False, f"no answer within {timeout:.0f} s")
-        except anthropic.AuthenticationError:
-            return ModelState(False, "the API key was refused")
-        except anthropic.NotFoundError:
-            return ModelState(False, f"the API does not know the model {self.model}")
-        except anthropic.APIStatusError as exc:
-            return ModelState(False, f"the API answered {exc.status_code}")
-        except anthropic.APIConnectionError:
+        except (aiohttp.ClientError, ValueError):
             return ModelState(False, "cannot connect to the API")
-        return ModelState(True, "ok", lifecycle=info.lifecycle, deprecated_at=info.deprecated_at,
-                          retires_at=info.retires_at, max_input_tokens=info.max_input_tokens)
+        if status != 200:
+            return ModelState(False, {401: "the API key was refused",
+                                      404: f"the API does not know the model {self.model}"}
+                              .get(status, f"the API answered {status}"))
+        return ModelState(True, "ok", lifecycle=info.get("lifecycle"),
+                          deprecated_at=_when(info.get("deprecated_at")),
+                          retires_at=_when(info.get("retires_at")),
+                          max_input_tokens=info.get("max_input_tokens"))
 
     async def context_window(self) -> int:
         """The model's input window in tokens, as the API reports it."""
@@ -120,10 +179,15 @@ class Claude:
 
     async def count_tokens(self, request: dict[str, Any]) -> int:
         """Input tokens of a Messages request, counted by the API (free of charge)."""
-        counted = await self.client.messages.count_tokens(
+        client = await self.load()
+        counted = await client.messages.count_tokens(
             **{k: request[k] for k in COUNTED_KEYS if k in request})
         return counted.input_tokens
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import anthropic
-import httpx2
-
-from bot.claude import Claude
+from bot.claude import Claude, api_errors, sdk, transport_errors
 from bot.pricing import add, usage_from
 from storage.records import SourceDoc, Usage
+
+if TYPE_CHECKING:
+    import anthropic
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,12 @@ def classify(exc: BaseException) -> Exception:
     """Sort an API failure into try-again-later or give-up, with a message for editors."""
     if isinstance(exc, TimeoutError):
         return Transient("Claude did not finish in time")
-    if isinstance(exc, httpx2.TransportError):
+    if isinstance(exc, transport_errors()):
         return Transient("the connection to the Claude API broke off")
-    if isinstance(exc, anthropic.APIStatusError):
+    if not isinstance(exc, api_errors()):
+        return Permanent(f"unexpected error: {type(exc).__name__}")
+    errors = sdk()  # loaded: it raised `exc`
+    if isinstance(exc, errors.APIStatusError):
         if exc.status_code < 400:  # an SSE `error` event in the middle of a stream
             return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
         if exc.status_code in TRANSIENT_STATUS:
@@ -63,11 +66,9 @@ def classify(exc: BaseException) -> Exception:
             return Transient(f"the Claude API is unavailable ({kind})")
         return Permanent(f"the Claude API refused the request (HTTP {exc.status_code}): "
                          f"{_api_message(exc)}")
-    if isinstance(exc, anthropic.APIConnectionError):
+    if isinstance(exc, errors.APIConnectionError):
         return Transient("cannot reach the Claude API")
-    if isinstance(exc, anthropic.APIError):
-        return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
-    return Permanent(f"unexpected error: {type(exc).__name__}")
+    return Transient(f"the Claude API failed mid-answer ({_api_message(exc)})")
 
 
 def _api_message(exc: anthropic.APIError) -> str:
@@ -208,7 +209,7 @@ async def check_window(claude: Claude, request: dict[str, Any],
     try:
         tokens = await claude.count_tokens(request)
         window = await claude.context_window()
-    except (anthropic.APIError, httpx2.TransportError) as exc:
+    except api_errors() as exc:
         log.warning("could not count the tokens of a draft request: %s", exc)
         return
     room = request["max_tokens"]

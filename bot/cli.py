@@ -70,6 +70,8 @@ async def _run(bot, token: str) -> None:  # type: ignore[no-untyped-def]
         if running.done():
             stopping.cancel()
             running.result()  # a login or network failure surfaces here
+            if bot.resume_error is not None:
+                raise bot.resume_error  # start-up work failed after connecting
             return
         await _stop(bot, running)
 
@@ -82,7 +84,7 @@ async def _stop(bot, running: asyncio.Task[None]) -> None:  # type: ignore[no-un
     running.cancel()  # no more gateway events, so no new interactions
     await asyncio.gather(running, return_exceptions=True)
     bot.editions.shutdown()
-    bot.port.gate.close()
+    bot.pacer.close()
     if not await metrics.requests_settled(STOP_GRACE):
         log.warning("requests still in flight after %.0f s; stopping anyway", STOP_GRACE)
     await bot.close()

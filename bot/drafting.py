@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import anthropic
-import httpx2
-
 from bot.acting import decided, find_story, story_facts
 from bot.admin import Admin
 from bot.answer import read_answer
 from bot.article import Article, disclosure_text
 from bot.article_markdown import ArticleFormatError
-from bot.claude import Claude
+from bot.claude import Claude, api_errors
 from bot.claude_turn import (
     Meter,
     Permanent,
@@ -91,7 +88,7 @@ class Drafter:
                       attachment: AttachmentIn | None, length: str | None,
                       notes: str | None) -> Story:
         """Validate everything, then store story + sources + job in one transaction."""
-        self.claude.client  # noqa: B018 - raises NotAvailable without an API key
+        self.claude.require()
         transition = decide(Action.REQUEST, None, actor, self.admin.current.policy)
         topic = clean_text(topic, "topic", MAX_TOPIC, multiline=False)
         notes = clean_optional(notes, "notes", MAX_NOTES)
@@ -111,7 +108,7 @@ class Drafter:
         )
 
     async def revise(self, story_id: int, actor: Actor, instructions: str) -> DraftJob:
-        self.claude.client  # noqa: B018
+        self.claude.require()
         instructions = clean_text(instructions, "instructions", MAX_INSTRUCTIONS)
         story = await self._story(story_id)
         transition = decide(Action.REVISE, await self.facts(story), actor,
@@ -120,7 +117,7 @@ class Drafter:
                                           actor_id=actor.user_id, instructions=instructions)
 
     async def retry(self, story_id: int, actor: Actor) -> DraftJob:
-        self.claude.client  # noqa: B018
+        self.claude.require()
         story = await self._story(story_id)
         transition = decide(Action.RETRY, await self.facts(story), actor,
                             self.admin.current.policy)
@@ -140,11 +137,13 @@ class Drafter:
 
     def start(self, story_id: int, sink: ProgressSink | None = None
               ) -> asyncio.Task[DraftOutcome]:
-        """Run the story's pending job in the background (once per story)."""
+        """Run the story's pending job in the background, one run per story at a time.
+        Every caller has just queued a job: one queued while the story's last run is still
+        reporting its outcome (the card, the thread, the editor's reply) runs after it."""
         running = self.tasks.get(story_id)
-        if running is not None and not running.done():
-            return running
-        task = asyncio.create_task(self._run_story(story_id, sink), name=f"draft-{story_id}")
+        after = running if running is not None and not running.done() else None
+        task = asyncio.create_task(self._run_story(story_id, sink, after),
+                                   name=f"draft-{story_id}")
         self.tasks[story_id] = task
         task.add_done_callback(lambda t: self._forget(story_id, t))
         return task
@@ -180,9 +179,12 @@ class Drafter:
             self._stopped.add(story_id)
             task.cancel()
 
-    async def _run_story(self, story_id: int, sink: ProgressSink | None) -> DraftOutcome:
+    async def _run_story(self, story_id: int, sink: ProgressSink | None,
+                         after: asyncio.Task[DraftOutcome] | None = None) -> DraftOutcome:
         sink = sink or (self.default_sink(story_id) if self.default_sink else None)
         try:
+            if after is not None:
+                await asyncio.wait({after})  # the previous run finishes reporting first
             with log_context(story_id=story_id):
                 outcome = await self._run(story_id, sink)
         except asyncio.CancelledError:
@@ -280,7 +282,7 @@ class Drafter:
             outcome = AttemptOutcome.OK
         except (Transient, Permanent):
             raise
-        except (TimeoutError, anthropic.APIError, httpx2.TransportError) as exc:
+        except (TimeoutError, *api_errors()) as exc:
             raise classify(exc) from exc
         finally:
             await self._spent(job, meter, outcome)
@@ -312,7 +314,7 @@ class Drafter:
                 last = time.monotonic()
                 await _quietly(sink.progress(count_words(text), target, text))
 
-        return await run_turn(self.claude.client, plan.kwargs, meter, progress)
+        return await run_turn(await self.claude.load(), plan.kwargs, meter, progress)
 
     def _compose(self, message: Any, plan: _Plan, sources: list[SourceDoc]) -> Draft:
         """The article of the answer (see `bot.answer`). An answer that is not an article

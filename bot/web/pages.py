@@ -7,9 +7,10 @@ never existed, so the address of a story in review tells nobody anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -27,6 +28,9 @@ from bot.web.present import (
 )
 from storage import public
 from storage.worker import AsyncStore
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 PAGE_SIZE = 30
 MAX_PAGE = 1000
@@ -51,8 +55,12 @@ class Archive:
         self.settings = settings
         self.store = store
         self.timezone = timezone
-        self.templates = environment()
         self._feeds: dict[tuple[str, str], tuple[Any, bytes, str]] = {}
+
+    @functools.cached_property
+    def templates(self) -> Environment:
+        """Built by the first page, not at start-up."""
+        return environment()
 
     def routes(self) -> list[web.RouteDef]:
         return [

@@ -14,16 +14,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from bot.article import BOTTOM_LINE, WHY_IT_MATTERS, Article
 from storage.issues import Issue
 from storage.public import Listing, PublicCorrection, PublicStory
 from storage.states import State
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSS = (TEMPLATES / "style.css").read_text(encoding="utf-8").strip()
@@ -34,6 +36,11 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def environment() -> Environment:
+    """The templates, built by the first page served: Jinja2 is imported then, not at
+    start-up (a bot whose web server is off, or not yet asked for a page, has no use
+    for it)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(
         enabled_extensions=("html", "xml"), default_for_string=True, default=True),
         auto_reload=False)

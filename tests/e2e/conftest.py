@@ -68,7 +68,7 @@ class Newsroom:
         self.starts.append(bot)
         self.task = asyncio.create_task(bot.start(self.discord.token), name="bot")
         async with asyncio.timeout(10):
-            while not bot.is_ready():
+            while not (bot.is_ready() and bot.resumed.is_set()):  # connected, work resumed
                 if self.task.done():
                     self.task.result()
                 await asyncio.sleep(0.02)

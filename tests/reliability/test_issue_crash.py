@@ -95,9 +95,12 @@ async def test_kill_9_between_the_masthead_and_the_stories(fake_anthropic: FakeA
         try:
             await bot.start()
             await gate.wait_held(1, timeout=20)
-            if hold == "stories":
-                async with asyncio.timeout(20):
+            async with asyncio.timeout(20):  # the channels the kill should find
+                if hold == "stories":  # every masthead out
                     while any(("issue", 1) not in sequence(fake, c) for c in targets):
+                        await asyncio.sleep(0.01)
+                else:  # a channel whose masthead passed has its whole issue
+                    while all(sequence(fake, c) != want for c in targets):
                         await asyncio.sleep(0.01)
             bot.kill()
             await bot.wait()
