@@ -61,6 +61,7 @@ class Pacer:
         self.spacing = period / limit
         self.clock = clock
         self.sent: deque[float] = deque()
+        self.slot = float("-inf")  # when the last request was due to start, on the grid
         self.waiting: list[tuple[int, int, asyncio.Future[float]]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
@@ -80,7 +81,7 @@ class Pacer:
             await loop.create_future()
         now = self.clock()
         if not self.waiting and self.delay(now) <= 0:
-            self.sent.append(now)
+            self._start(now)
             return
         ticket: asyncio.Future[float] = loop.create_future()
         rank = PRIORITY.get() if level is None else level
@@ -115,8 +116,17 @@ class Pacer:
         if len(sent) >= self.limit:
             wait = sent[0] + self.period - now
         if len(sent) >= self.burst:
-            wait = max(wait, sent[-1] + self.spacing - now)
+            wait = max(wait, self.slot + self.spacing - now)
         return max(wait, 0.0)
+
+    def _start(self, now: float) -> None:
+        """Count a request starting now. Spacing keeps to a grid: a start a timer let go
+        a little late (the event loop's wake-up lag) keeps the next one due where the grid
+        says, so the lag does not add up into a slower rate (45/s instead of 49/s in the
+        500-channel fan-out). The window itself counts the real start times."""
+        due = self.slot + self.spacing
+        self.slot = due if 0 <= now - due < self.spacing else now
+        self.sent.append(now)
 
     def _release(self) -> None:
         """Let waiting requests go while the window has room; then wake up when it will."""
@@ -134,5 +144,5 @@ class Pacer:
                 self._timer = asyncio.get_running_loop().call_later(wait, self._release)
                 return
             heapq.heappop(self.waiting)
-            self.sent.append(now)
+            self._start(now)
             ticket.set_result(now)  # the slot's time, to give it back if cancelled now
