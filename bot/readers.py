@@ -26,7 +26,7 @@ from bot.notices import Notices, jump_url
 from bot.text import clean_optional, clean_text
 from storage.base import OverLimit
 from storage.issues import Issue
-from storage.records import ArchiveHit, Correction, Delivery, Story, Ticket
+from storage.records import ArchiveHit, Correction, Delivery, SearchResult, Story, Ticket
 from storage.worker import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ class ReaderDesk:
 
     # ---- archive -------------------------------------------------------------------
 
-    async def search(self, query: str) -> list[ArchiveHit]:
+    async def search(self, query: str) -> SearchResult:
         query = clean_text(query, "query", 200, multiline=False)
         return await self.store.archive.search(query, limit=10)
 

@@ -14,6 +14,8 @@ from bot.render import render_article, render_retraction
 from cogs._common import discord_time, say
 from cogs._story_option import PublicStory
 
+BROAD_SEARCH = "Many stories match: the newest about it come first. Add words to narrow."
+
 
 def hits_embed(title: str, hits: list, issues: list[int | None] | None = None  # type: ignore[type-arg]
                ) -> discord.Embed:
@@ -52,9 +54,12 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
     @app_commands.command(name="search", description="Search published stories")
     async def search(self, interaction: discord.Interaction,
                      query: app_commands.Range[str, 1, 200]) -> None:
-        hits = await self.bot.readers.search(query)
+        found = await self.bot.readers.search(query)
         shown = discord.utils.escape_markdown(" ".join(query.split()))[:80]
-        await say(interaction, embed=hits_embed(f"Search: {shown}", hits))
+        embed = hits_embed(f"Search: {shown}", found.hits)
+        if not found.ranked:
+            embed.set_footer(text=f"{BROAD_SEARCH} {embed.footer.text}")
+        await say(interaction, embed=embed)
 
     @app_commands.command(name="story", description="A story with all its corrections")
     async def story(self, interaction: discord.Interaction, id: PublicStory) -> None:

@@ -312,6 +312,15 @@ class ArchiveHit(Record):
     _time_fields = ("published_at",)
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """Stories an archive search found. `ranked`: best match first (a narrow query);
+    otherwise the newest stories about the words first (a broad one, see `Archive.search`)."""
+
+    hits: list[ArchiveHit]
+    ranked: bool
+
+
 @dataclass
 class Stats:
     """The figures of `/newsroom stats` for a window of days."""

@@ -139,11 +139,14 @@ class Archive:
             query = clean_text(raw, "query", 200, multiline=False)
         except InvalidInput as exc:
             raise PageError(400, "Bad request", str(exc).replace("`", "")) from None
-        hits = await self.store.archive.search(query, limit=SEARCH_RESULTS)
+        found = await self.store.archive.search(query, limit=SEARCH_RESULTS)
         values["stories"] = [listing_view(public.Listing(h.story_id, h.headline, h.dek,
                                                          h.status, h.published_at),
-                                          site.timezone) for h in hits]
-        values["message"] = f"{len(hits)} stor{'y' if len(hits) == 1 else 'ies'} found."
+                                          site.timezone) for h in found.hits]
+        count = len(found.hits)
+        values["message"] = (f"{count} stor{'y' if count == 1 else 'ies'} found."
+                             if found.ranked else f"Many stories match: the newest {count} "
+                             "about it come first. Add words to narrow.")
         return self.page("index.html", site, **values)
 
     # ---- feeds -----------------------------------------------------------------------

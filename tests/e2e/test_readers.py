@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from storage import archive as archive_module
 from tests.e2e.conftest import Newsroom
 from tests.e2e.helpers import commands_shown_to_everyone, make_story, wait_for
 from tests.e2e.test_publishing import drained, story_posts, subscribe
@@ -223,6 +224,18 @@ async def test_archive_finds_published_not_spiked(newsroom: Newsroom) -> None:
         assert handle.ephemeral
     latest = await newsroom.invoke("reader", "archive latest")
     assert f"#{published} ·" in latest.text()
+
+
+async def test_a_broad_search_tells_the_reader_how_it_is_ordered(
+        newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch) -> None:
+    published = await make_story(newsroom, "approved")
+    await newsroom.invoke("editor1", "publish now", {"story": published})
+    narrow = await newsroom.invoke("reader", "archive search", {"query": "copyright"})
+    assert f"#{published} ·" in narrow.text() and "Many stories match" not in narrow.text()
+    monkeypatch.setattr(archive_module, "NARROW", 0)  # as if the word were in every story
+    broad = await newsroom.invoke("reader", "archive search", {"query": "copyright"})
+    assert f"#{published} ·" in broad.text() and broad.ephemeral
+    assert "Many stories match: the newest about it come first" in broad.text()
     await drained(newsroom)
     await correct(newsroom, published, notify=False)
     log = await newsroom.invoke("reader", "archive corrections")

@@ -8,6 +8,7 @@ import pytest
 from sqlite_utils.db import NotFoundError
 
 from bot.lifecycle import Action, State, Transition
+from storage import archive as archive_module
 from storage.base import Conflict, OverLimit
 from storage.records import utcnow
 from storage.store import Store
@@ -135,10 +136,44 @@ def test_archive_search_quotes_user_text(store: Store) -> None:
     story = steps.publish(store, steps.approved(store).id,
                           archive={"headline": "Harbour strike", "dek": "d",
                                    "body": "Dockworkers returned to the terminals."})
-    assert [h.story_id for h in store.archive.search("dockworkers")] == [story.id]
-    for hostile in ['"unbalanced', "NOT", "a OR", "*", "body:x", "'; DROP TABLE stories;--"]:
-        assert store.archive.search(hostile) == []
+    assert [h.story_id for h in store.archive.search("dockworkers").hits] == [story.id]
+    for hostile in ['"unbalanced', "NOT", "a OR", "*", "body:x", "'; DROP TABLE stories;--",
+                    'headline : ("strike")', "{headline dek} : strike"]:
+        assert store.archive.search(hostile).hits == []
     assert store.stories.counts() == {"published": 1}
+
+
+def _archived(store: Store, headline: str, body: str, dek: str = "A dek.") -> int:
+    return steps.publish(store, steps.approved(store).id,
+                         archive={"headline": headline, "dek": dek, "body": body}).id
+
+
+def test_a_narrow_search_ranks_a_story_about_the_word_above_one_that_mentions_it(
+        store: Store) -> None:
+    about = _archived(store, "Harbour strike ends", "Work resumed at the terminals.")
+    mentions = _archived(store, "Port figures", "Traffic fell. A strike was mentioned. "
+                         "The strike of last year. Another strike, briefly.")
+    found = store.archive.search("strike")
+    assert found.ranked and [h.story_id for h in found.hits] == [about, mentions]
+
+
+def test_a_broad_search_shows_the_newest_stories_about_the_words_first(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive_module, "NARROW", 2)
+    old_about = _archived(store, "Strike at the harbour", "Dockers walked out.")
+    new_about = _archived(store, "Rail news", "Trains ran late.", dek="A strike is called.")
+    mention = _archived(store, "Weather", "Rain fell; a strike was rumoured.")
+    other = _archived(store, "Strike in the mines", "Miners walked out.")
+    steps.retract(store, other, reason="Wrong mine.")
+    newest_mention = _archived(store, "Markets", "Shares rose before the strike.")
+    found = store.archive.search("strike")
+    assert not found.ranked
+    assert [h.story_id for h in found.hits] == [new_about, old_about, newest_mention, mention]
+    assert [h.story_id for h in store.archive.search("strike", limit=3).hits] == [
+        new_about, old_about, newest_mention]
+    # every word must match, also when only one of them is common
+    assert [h.story_id for h in store.archive.search("strike dockers").hits] == [old_about]
+    assert store.archive.search("strike tramways").hits == []
 
 
 def test_the_archive_keeps_the_first_publication_time(store: Store) -> None:

@@ -161,7 +161,7 @@ def test_a_correction_links_its_ticket_and_marks_every_copy(store: Store) -> Non
                                archive={"headline": "h", "dek": "d", "body": "Monday"})
     assert correction.revision == 2 and correction.notify
     assert store.tickets.get(ticket.id).correction_id == correction.id
-    assert [h.story_id for h in store.archive.search("monday")] == [story.id]
+    assert [h.story_id for h in store.archive.search("monday").hits] == [story.id]
     assert store.review.history(story.id)[-1].action == "clarification"
     assert store.stories.get(story.id).status == "published"
 
@@ -173,7 +173,7 @@ def test_a_retraction_withdraws_what_has_not_gone_out(store: Store) -> None:
     assert (retracted.status, retracted.retraction_reason) == ("retracted", "Wrong court.")
     assert [d.state for d in store.outbox.deliveries(story.id)] == ["cancelled"]
     assert store.archive.latest() == []  # only published stories are listed
-    assert store.archive.search("strike") == []
+    assert store.archive.search("strike").hits == []
 
 
 def test_newsroom_stats_count_the_window(store: Store) -> None:

@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.web.health import GatewayState
+from storage import archive as archive_module
 from storage.store import Store
 from tests.e2e.helpers import article
 from tests.storage import steps
@@ -123,6 +124,13 @@ def test_search_uses_the_archive_index(server, archive) -> None:
     assert "1 story found." in html
     assert 'value="chip export"' in html
     assert "0 stories found." in server.text("/search?q=%22unbalanced")
+
+
+def test_a_broad_search_says_the_newest_come_first(server, archive, monkeypatch) -> None:
+    monkeypatch.setattr(archive_module, "NARROW", 0)  # every word counts as common
+    html = server.text("/search?q=chip+export")
+    assert f'href="/stories/{archive.ids["plain"]}"' in html
+    assert "Many stories match: the newest 1 about it come first. Add words to narrow." in html
 
 
 def test_bad_input_gets_a_clear_page_and_a_400(server) -> None:
