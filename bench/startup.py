@@ -62,11 +62,11 @@ def log_times(text: str) -> tuple[float | None, dict[str, float]]:
 
 
 def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS / VmHWM in KiB."""
+    """VmRSS / VmHWM (and VmRSS's parts: heap and stacks, mapped files) in KiB."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
             out[key] = int(value.split()[0])
     return out
 
@@ -92,7 +92,9 @@ async def one_run(fakes: Fakes, db: Path, cwd: Path, idle: float) -> dict[str, f
     first, marks = log_times(proc.output().split("--- run 1 ---")[-1])
     ready = marks.get("guild wait")
     result = {"ready": (ready - spawn_wall) if ready else polled, "polled": polled,
-              "rss": status["VmRSS"] / 1024, "hwm": status["VmHWM"] / 1024}
+              "rss": status["VmRSS"] / 1024, "hwm": status["VmHWM"] / 1024,
+              "anon": status["RssAnon"] / 1024, "file": status["RssFile"] / 1024,
+              "threads": status["Threads"]}
     previous = spawn_wall
     for name, at in (("imports+settings", first), *((n, marks.get(n)) for n, _ in MILESTONES)):
         if at is not None:
@@ -120,7 +122,8 @@ async def bare_run(report: Report, fakes: Fakes, idle: float) -> str:
     finally:
         proc.terminate()
         await proc.wait()
-    text = f"ready in {fmt(ready, 2)} s, idle RSS {fmt(status['VmRSS'] / 1024)} MiB"
+    text = (f"ready in {fmt(ready, 2)} s, idle RSS {fmt(status['VmRSS'] / 1024)} MiB (heap "
+            f"{fmt(status['RssAnon'] / 1024)}, files {fmt(status['RssFile'] / 1024)})")
     report.line("bare discord.py bot (bench._bare)", "", "", text)
     return text
 
@@ -168,7 +171,9 @@ async def body(report: Report, args: argparse.Namespace, tmp: Path) -> None:
                                ("imports+settings", *(m for m, _ in MILESTONES)) if n in med)
             report.line("  of which (median, s)", "", "", parts)
             report.row(f"{label}: idle RSS after {idle:.0f} s (median)", fmt(med["rss"]), "MiB",
-                       f"peak VmHWM {fmt(med['hwm'])} MiB")
+                       f"peak VmHWM {fmt(med['hwm'])} MiB; heap and stacks "
+                       f"{fmt(med['anon'])} MiB, mapped files {fmt(med['file'])} MiB, "
+                       f"{med['threads']:.0f} threads")
             report.goal(f"start-up to ready ({label})", med["ready"], 1.2,
                         f"{fmt(med['ready'], 2)} s", "<= 1.2 s", parts)
             report.goal(f"idle RSS after start-up ({label})", med["rss"], 70,

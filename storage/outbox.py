@@ -154,8 +154,13 @@ class Outbox(Tables):
 
     def next_time(self) -> datetime | None:
         """When the next delivery or repair waiting on a backoff is due."""
-        row = self.one("SELECT min(next_attempt_at) AS t FROM deliveries WHERE "
-                       "next_attempt_at IS NOT NULL AND (state = 'pending' OR sync = 1)")
+        # Two indexed halves: one OR over both columns made SQLite read every delivery
+        # ever made (10 ms at 100,000, on each courier pass).
+        row = self.one("SELECT min(t) AS t FROM ("
+                       "  SELECT min(next_attempt_at) AS t FROM deliveries "
+                       "  WHERE state = 'pending' AND next_attempt_at IS NOT NULL UNION ALL "
+                       "  SELECT min(next_attempt_at) FROM deliveries INDEXED BY "
+                       "  idx_deliveries_sync WHERE sync = 1 AND next_attempt_at IS NOT NULL)")
         return datetime.fromisoformat(row["t"]) if row and row["t"] else None
 
     def copy_state(self, delivery_id: int) -> CopyState:

@@ -2,6 +2,7 @@
 the outbox and subscriptions. Every state change is guarded: the loser of a race gets `Conflict` (or
 False) and nothing changes."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -220,6 +221,51 @@ def test_a_delivery_lost_to_an_unsubscribe_is_not_sent(store: Store) -> None:
     assert store.outbox.delivery(delivery.id).state == "cancelled"
     with pytest.raises(NotFoundError):
         store.outbox.copy_state(404)
+
+
+def _work(store: Store, call: Callable[[], object]) -> int:
+    """How much SQLite works for `call` (its virtual machine's steps, by tens)."""
+    steps_taken = 0
+
+    def tick() -> int:
+        nonlocal steps_taken
+        steps_taken += 1
+        return 0
+
+    store.db.conn.set_progress_handler(tick, 10)
+    try:
+        call()
+    finally:
+        store.db.conn.set_progress_handler(None, 10)
+    return steps_taken
+
+
+def test_the_couriers_idle_queries_do_not_grow_with_the_delivery_log(store: Store) -> None:
+    for channel in range(20):
+        store.outbox.add_destination(kind="subscriber", guild_id=5, channel_id=channel,
+                                     added_by=1)
+    now = utcnow()
+    calls = {"next_time": store.outbox.next_time,
+             "due": lambda: store.outbox.due(now),
+             "out_of_sync": lambda: store.outbox.out_of_sync(now)}
+
+    def publish_and_send() -> int:
+        """Every copy sent but the first, which is returned."""
+        story = steps.publish(store, steps.approved(store).id)
+        first, *ids = [d.id for d in store.outbox.deliveries(story.id)]
+        for delivery_id in ids:
+            assert store.outbox.mark_sent(delivery_id, [delivery_id], "r1c0")
+        return first
+
+    later = now + timedelta(minutes=5)
+    assert store.outbox.retry_later(publish_and_send(), error="503", retry_at=later)
+    small = {name: _work(store, call) for name, call in calls.items()}
+    for _ in range(30):
+        assert store.outbox.mark_sent(publish_and_send(), [1], "r1c0")
+    large = {name: _work(store, call) for name, call in calls.items()}
+    assert store.outbox.next_time() == later
+    # 600 sent deliveries more: a query that read them all would take ~10 steps each
+    assert all(large[name] <= small[name] + 20 for name in calls), (small, large)
 
 
 # ---- subscriptions -------------------------------------------------------------------
