@@ -131,12 +131,13 @@ class Outbox(Tables):
     def create_for_story(self, story_id: int, now: datetime, issue: int | None = None) -> None:
         """One pending delivery per active destination the bot delivers to (Discord
         copies the announcement to followers); inside the publish transaction."""
-        for dest in self.destinations(active_only=True, mode=DestinationMode.DELIVER):
-            self.insert("deliveries", {
-                "story_id": story_id, "issue_id": issue, "destination_id": dest.id,
-                "channel_id": dest.channel_id,
-                "state": "pending", "crosspost": "pending" if dest.kind == "announcement" else None,
-                "created_at": iso(now), "updated_at": iso(now)})
+        self.changed(
+            "INSERT INTO deliveries (story_id, issue_id, destination_id, channel_id, state, "
+            "crosspost, created_at, updated_at) SELECT ?, ?, id, channel_id, ?, CASE kind "
+            "WHEN 'announcement' THEN 'pending' END, ?, ? FROM destinations "
+            "WHERE active = 1 AND mode = ? ORDER BY id",
+            [story_id, issue, DeliveryState.PENDING, iso(now), iso(now),
+             DestinationMode.DELIVER])
 
     def deliveries(self, story_id: int) -> list[Delivery]:
         rows = self.db["deliveries"].rows_where("story_id = ?", [story_id], order_by="id")
