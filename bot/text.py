@@ -44,3 +44,10 @@ def clean_optional(text: str | None, option: str, limit: int) -> str | None:
     if text is None or not has_visible(text):
         return None
     return clean_text(text, option, limit)
+
+
+def broad_search_note(count: int | None = None) -> str:
+    """What a reader is told when an archive search was broad (`SearchResult.ranked`
+    false): the order is newest first, not best match first."""
+    newest = f"the newest {count}" if count is not None else "the newest"
+    return f"Many stories match: {newest} about it come first. Add words to narrow."

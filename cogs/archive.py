@@ -11,10 +11,9 @@ from bot.copies import correction_label
 from bot.issues import contents_embeds
 from bot.lifecycle import State
 from bot.render import render_article, render_retraction
+from bot.text import broad_search_note
 from cogs._common import discord_time, say
 from cogs._story_option import PublicStory
-
-BROAD_SEARCH = "Many stories match: the newest about it come first. Add words to narrow."
 
 
 def hits_embed(title: str, hits: list, issues: list[int | None] | None = None  # type: ignore[type-arg]
@@ -58,7 +57,7 @@ class ArchiveCog(commands.GroupCog, group_name="archive",
         shown = discord.utils.escape_markdown(" ".join(query.split()))[:80]
         embed = hits_embed(f"Search: {shown}", found.hits)
         if not found.ranked:
-            embed.set_footer(text=f"{BROAD_SEARCH} {embed.footer.text}")
+            embed.set_footer(text=f"{broad_search_note()} {embed.footer.text}")
         await say(interaction, embed=embed)
 
     @app_commands.command(name="story", description="A story with all its corrections")

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.errors import InvalidInput
-from bot.text import clean_text
+from bot.text import broad_search_note, clean_text
 from bot.web import feeds
 from bot.web.present import (
     Site,
@@ -145,8 +145,7 @@ class Archive:
                                           site.timezone) for h in found.hits]
         count = len(found.hits)
         values["message"] = (f"{count} stor{'y' if count == 1 else 'ies'} found."
-                             if found.ranked else f"Many stories match: the newest {count} "
-                             "about it come first. Add words to narrow.")
+                             if found.ranked else broad_search_note(count))
         return self.page("index.html", site, **values)
 
     # ---- feeds -----------------------------------------------------------------------
